@@ -1,0 +1,54 @@
+# Build the book and run the tests in a local virtual environment.
+#   make book   execute every notebook and build the HTML into _build/html
+#   make test   ruff, a full book build, pytest over tests/, nbval over chapters/
+#   make clean  remove build outputs (keeps .venv; `make distclean` removes it too)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.requirements-installed
+REQS   := requirements.txt requirements-test.txt pyproject.toml
+
+# Never let playwright fetch a browser: the browser test drives Debian's chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# Kernels are looked up in the venv before ~/.local/share/jupyter.
+export JUPYTER_PREFER_ENV_PATH := 1
+
+# Steps that start Jupyter kernels drop MPLBACKEND: ipykernel selects the inline
+# backend only when MPLBACKEND is unset, and with Agg (as CI exports for the unit
+# tests) figures would never reach the book.
+KERNEL_ENV := env -u MPLBACKEND
+
+BOOK_ARGS ?=
+
+.PHONY: venv book test lint clean distclean
+
+venv: $(STAMP)
+
+$(STAMP): $(REQS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt -r requirements-test.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)"
+	@touch $@
+
+book: venv
+	$(KERNEL_ENV) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+lint: venv
+	$(BIN)/ruff check .
+
+# The browser test reads _build/html, so a full (--all) build comes first: an
+# incremental build would not re-report the warnings of unchanged pages.
+test: lint
+	@$(MAKE) --no-print-directory book BOOK_ARGS=--all
+	$(BIN)/python -m pytest tests/
+	$(KERNEL_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 chapters/
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,143 @@
+"""Matplotlib figures drawn from recorded ``History`` objects and trajectories.
+
+Plots only draw data: nothing here trains.  Conventions of every training
+figure in the book: the raw per-iteration loss faint, a moving average solid
+on top (noise hides the trend at small batch sizes), test accuracy in a second
+panel, and a diverged run drawn up to its last finite iteration and marked
+with a cross.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["smooth", "plot_training", "plot_loss", "plot_accuracy", "plot_seed_spread",
+           "plot_trajectories", "default_window"]
+
+
+def smooth(y, window):
+    """Trailing moving average of ``y`` over ``window`` points (shorter at the start)."""
+    y = np.asarray(y, dtype=np.float64)
+    if window <= 1 or len(y) == 0:
+        return y.copy()
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    n = np.arange(1, len(y) + 1)
+    lo = np.maximum(n - window, 0)
+    return (c[n] - c[lo]) / (n - lo)
+
+
+def default_window(n_iterations):
+    """Smoothing window for a curve of ``n_iterations`` points: about 1/50 of it."""
+    return max(1, n_iterations // 50)
+
+
+def _axes(ax, **subplots):
+    if ax is None:
+        _, ax = plt.subplots(**subplots)
+    return ax
+
+
+def plot_loss(histories, labels, ax=None, window=None, raw=True, logy=True):
+    """Training loss against iteration, one line per History."""
+    ax = _axes(ax, figsize=(6, 4))
+    for h, label in zip(histories, labels, strict=True):
+        it = np.arange(len(h.loss))
+        w = window or default_window(max(len(h.loss), 1))
+        if raw and w > 1:
+            faint, = ax.plot(it, h.loss, lw=0.5, alpha=0.25)
+            line, = ax.plot(it, smooth(h.loss, w), lw=1.6, color=faint.get_color(), label=label)
+        else:
+            line, = ax.plot(it, h.loss, lw=1.4, label=label)
+        if h.diverged:
+            _mark_divergence(ax, h, line.get_color())
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("training loss (cross-entropy)" if _is_ce(histories) else "training loss")
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def _is_ce(histories):
+    return all(h.config.loss == "cross_entropy" for h in histories)
+
+
+def _mark_divergence(ax, h, color):
+    last = len(h.loss) - 1
+    y = h.loss[last] if last >= 0 else np.nan
+    if last < 0 or not np.isfinite(y):
+        ax.axvline(h.diverged_at, color=color, ls=":", lw=1)
+        return
+    ax.plot([last], [y], marker="x", ms=10, mew=2, color=color)
+    ax.annotate(f"diverged at {h.diverged_at}", (last, y), textcoords="offset points",
+                xytext=(5, 5), color=color, fontsize=8)
+
+
+def plot_accuracy(histories, labels, ax=None):
+    """Test accuracy at the evaluation points, one line per History."""
+    ax = _axes(ax, figsize=(6, 4))
+    for h, label in zip(histories, labels, strict=True):
+        ax.plot(h.eval_iter, h.test_acc, marker=".", label=label)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("test accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def plot_training(histories, labels, title=None, window=None, logy=True):
+    """The book's standard figure: training loss (left) and test accuracy (right)."""
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    plot_loss(histories, labels, ax=ax_loss, window=window, logy=logy)
+    plot_accuracy(histories, labels, ax=ax_acc)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_seed_spread(groups, ax=None, window=None, logy=True):
+    """Mean smoothed training loss over seeds with a band of +/- one standard deviation.
+
+    ``groups`` maps a label to a list of Histories of the same config but for
+    the seed; runs that diverged are left out of the band and counted in the label.
+    """
+    ax = _axes(ax, figsize=(6, 4))
+    for label, runs in groups.items():
+        ok = [h for h in runs if not h.diverged]
+        note = f" ({len(runs) - len(ok)} of {len(runs)} diverged)" if len(ok) < len(runs) else ""
+        if not ok:
+            ax.plot([], [], label=label + note)
+            continue
+        n = min(len(h.loss) for h in ok)
+        w = window or default_window(n)
+        curves = np.array([smooth(h.loss[:n], w) for h in ok])
+        mean, std = curves.mean(axis=0), curves.std(axis=0)
+        line, = ax.plot(np.arange(n), mean, label=f"{label} (n={len(ok)}){note}")
+        ax.fill_between(np.arange(n), np.maximum(mean - std, 1e-12), mean + std,
+                        color=line.get_color(), alpha=0.2)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("smoothed training loss")
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def plot_trajectories(surface, paths, ax=None, levels=30):
+    """Contours of a ``toy.Surface`` with one optimizer path per entry of ``paths``."""
+    ax = _axes(ax, figsize=(7, 4))
+    xs = np.linspace(*surface.xlim, 300)
+    ys = np.linspace(*surface.ylim, 300)
+    X, Y = np.meshgrid(xs, ys)
+    Z = surface.f(X, Y)
+    ax.contour(X, Y, np.log1p(Z - Z.min()), levels=levels, colors="0.75", linewidths=0.6)
+    for label, pts in paths.items():
+        ax.plot(pts[:, 0], pts[:, 1], ".-", ms=3, lw=1, label=f"{label} ({len(pts) - 1} steps)")
+    ax.plot(*surface.minimum, marker="*", ms=12, color="k", ls="none", label="minimum")
+    ax.set_xlim(surface.xlim)
+    ax.set_ylim(surface.ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize=8)
+    return ax

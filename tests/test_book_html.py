@@ -1,0 +1,173 @@
+"""The built book, as a reader's browser shows it.
+
+Serves _build/html on 127.0.0.1 and opens every page of the table of contents
+in Debian's headless chromium (driven by playwright, which never downloads a
+browser of its own).  Needs a built book: `make test` builds it first; alone,
+run `make book`.
+"""
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+TITLE = "Gradient Descent for Deep Learning"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def toc_files(entry):
+    """The 'file' entries of a _toc.yml node, in reading order."""
+    if isinstance(entry, list):
+        return [f for item in entry for f in toc_files(item)]
+    if not isinstance(entry, dict):
+        return []
+    files = [entry[key] for key in ("root", "file") if key in entry]
+    for key in ("parts", "chapters", "sections"):
+        files += toc_files(entry.get(key, []))
+    return files
+
+
+PAGES = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"{HTML / 'index.html'} does not exist: run `make book` first")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no browser at {CHROMIUM}: `apt-get install chromium` (or set CHROMIUM)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One page opened in a fresh browser context, with what went wrong while loading it."""
+
+    def __init__(self, browser, base_url, path):
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.errors = []
+        self.external = []
+        self.page.on("console", self._on_console)
+        self.page.on("response", self._on_response)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+        self.page.route("**/*", functools.partial(self._route, base_url))
+        response = self.page.goto(base_url + path, wait_until="load")
+        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+
+    def _on_console(self, msg):
+        if msg.type == "error":
+            self.errors.append(f"console: {msg.text} ({msg.location.get('url')})")
+
+    def _on_response(self, response):
+        # Chromium asks for /favicon.ico by itself; the book has none.
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def _route(self, base_url, route):
+        # The book must work offline: anything fetched from elsewhere is an error.
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    opened = []
+
+    def open_page(path):
+        opened.append(Visit(browser, base_url, path))
+        return opened[-1]
+
+    yield open_page
+    for v in opened:
+        v.close()
+
+
+def test_the_toc_lists_pages():
+    assert PAGES and PAGES[0] == "index", PAGES
+
+
+def test_index_title(visit):
+    page = visit("index.html").page
+    assert TITLE in page.title()
+    assert page.locator("h1").first.inner_text().strip().startswith(TITLE)
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_page_renders_cleanly(visit, doc):
+    v = visit(f"{doc}.html")
+    page = v.page
+
+    n_math = page.locator(".math").count()
+    if n_math:
+        # MathJax typesets after load; its startup promise settles when it is done.
+        page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise")
+        unrendered = page.locator(".math:not(:has(mjx-container))").count()
+        assert unrendered == 0, f"{doc}: {unrendered} of {n_math} math elements not typeset"
+        assert page.locator("mjx-merror").count() == 0, f"{doc}: MathJax reports a TeX error"
+
+    broken = page.evaluate(
+        "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => i.getAttribute('src'))"
+    )
+    assert not broken, f"{doc}: images that did not load: {broken}"
+
+    for selector in (".output.stderr", ".output.traceback", ".output.error"):
+        assert page.locator(selector).count() == 0, f"{doc}: has a `{selector}` output"
+    text = page.locator("main").inner_text()
+    assert "Traceback" not in text, f"{doc}: a traceback shows on the page"
+
+    assert not v.external, f"{doc}: fetches from outside the book: {v.external}"
+    assert not v.errors, f"{doc}: browser errors: {v.errors}"
+
+
+def test_math_is_typeset_somewhere(visit):
+    """At least one page (the index) has equations, so the MathJax check above is live."""
+    page = visit("index.html").page
+    page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
+    page.evaluate("() => MathJax.startup.promise")
+    assert page.locator("mjx-container").count() > 0
