@@ -11,6 +11,7 @@ machine.
 import dataclasses
 import json
 import math
+import numbers
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -60,13 +61,16 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, "
                              f"got {self.optimizer!r}")
-        for name in ("batch_size", "epochs"):
-            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
-                raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)!r}")
-        for name in ("iterations", "train_size", "eval_every", "eval_size"):
+        for name in ("batch_size", "epochs", "iterations", "train_size", "eval_every",
+                     "eval_size"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
+            if value is None and name not in ("batch_size", "epochs"):
+                continue
+            if not (isinstance(value, numbers.Integral) and not isinstance(value, bool)
+                    and value >= 1):
+                optional = "" if name in ("batch_size", "epochs") else "None or "
+                raise ValueError(f"{name} must be {optional}an integer >= 1, got {value!r}")
+            object.__setattr__(self, name, int(value))
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
         object.__setattr__(self, "sizes", tuple(int(n) for n in self.sizes))
@@ -148,6 +152,7 @@ class History:
                 np.savez_compressed(f, header=np.array(json.dumps(header)), loss=self.loss,
                                     eval_iter=self.eval_iter, test_loss=self.test_loss,
                                     test_acc=self.test_acc)
+            os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -163,6 +168,12 @@ class History:
         cfg["sizes"] = tuple(cfg["sizes"])
         return cls(config=TrainConfig(**cfg), diverged_at=header["diverged_at"],
                    stopped_at=header["stopped_at"], meta=header.get("meta", {}), **arrays)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _iterations(config, n_train):
@@ -221,7 +232,9 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
     with np.errstate(all="ignore"):
         for i, idx in enumerate(batches(len(x_train), config.batch_size, total,
                                          np.random.default_rng(shuffle_seed))):
-            x = xb.setdefault(len(idx), np.empty((len(idx), x_train.shape[1]), dtype))
+            if len(idx) not in xb:
+                xb[len(idx)] = np.empty((len(idx), x_train.shape[1]), dtype)
+            x = xb[len(idx)]
             np.take(x_train, idx, axis=0, out=x)
             value, grads = model.loss_and_grads(x, t_train[idx])
             if not (math.isfinite(value) and value <= config.diverge_loss):

@@ -1,0 +1,201 @@
+"""The paper's conclusions (Kang 2020, Sec. 4 and 5) checked against measured runs.
+
+Each claim is a function of the stored multi-seed Histories (``experiments.
+load_figure``) that returns a ``Claim``: the paper's statement, the measured
+evidence as mean +/- standard deviation over seeds, and whether the
+measurement supports it.  The criteria are written out in each function's
+docstring and in ``Claim.criterion``, so a reader can disagree with a
+threshold and see exactly what would change.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .experiments import final_loss
+from .plots import smooth
+
+__all__ = ["Claim", "check_claims", "spread", "iterations_to", "fluctuation", "final_accuracy",
+           "CONVERGED_ACCURACY", "LOSS_THRESHOLD", "SMALL_ACCURACY_GAP"]
+
+CONVERGED_ACCURACY = 0.90   # a run "converges" if its final test accuracy reaches this
+LOSS_THRESHOLD = 0.3        # "faster" = fewer iterations until the smoothed loss is below this
+SMOOTHING = 50              # window (iterations) of the moving average for that test
+SMALL_ACCURACY_GAP = 0.01   # a "small difference": final test accuracies within 1 point
+
+
+@dataclass
+class Claim:
+    """One conclusion of the paper and what the measurements say about it."""
+
+    section: str       # where the paper says it
+    statement: str     # the paper's claim, in English
+    evidence: str      # measured numbers, mean +/- std over seeds
+    criterion: str     # what "reproduces" was taken to mean
+    reproduces: bool
+
+    def __repr__(self):
+        verdict = "reproduces" if self.reproduces else "does not reproduce"
+        return f"Claim({self.section}: {self.statement!r} -> {verdict})"
+
+
+def final_accuracy(history):
+    """Last measured test accuracy; 0.1 (chance) for a run that diverged."""
+    return 0.1 if history.diverged else float(history.test_acc[-1])
+
+
+def fluctuation(history):
+    """Standard deviation of the raw training loss over the last 10 % of iterations."""
+    n = len(history.loss)
+    return float(np.std(history.loss[-max(1, n // 10):])) if n else float("nan")
+
+
+def iterations_to(history, threshold=LOSS_THRESHOLD, window=SMOOTHING):
+    """First iteration whose smoothed training loss is below ``threshold`` (inf if never)."""
+    below = np.flatnonzero(smooth(history.loss, window) < threshold)
+    return float(below[0]) if below.size else float("inf")
+
+
+def spread(values, fmt="{:.4f}"):
+    """``mean +/- std`` of ``values`` as text (population std over seeds)."""
+    v = np.asarray(values, dtype=float)
+    if np.isinf(v).any():
+        finite = v[np.isfinite(v)]
+        return f"never in {np.isinf(v).sum()} of {len(v)} runs" + (
+            f"; others {fmt.format(finite.mean())}" if finite.size else "")
+    return f"{fmt.format(v.mean())} ± {fmt.format(v.std())}"
+
+
+def _per_seed(runs, metric):
+    return np.array([metric(h) for h in runs])
+
+
+def batch_one(fig3, fig4):
+    """Sec. 5: at batch size 1 the loss fluctuates strongly; eta = 0.01 converges, 0.1 does not.
+
+    Reproduces if every seed at 0.01 reaches ``CONVERGED_ACCURACY``, no seed at
+    0.1 does (or it diverged), and the batch-1 loss fluctuates more than the
+    batch-256 loss at the same eta in every seed.
+    """
+    acc_01, acc_1 = _per_seed(fig3["eta = 0.01"], final_accuracy), _per_seed(
+        fig3["eta = 0.1"], final_accuracy)
+    fl_1 = _per_seed(fig3["eta = 0.01"], fluctuation)
+    fl_256 = _per_seed(fig4["eta = 0.01"], fluctuation)
+    diverged = sum(h.diverged for h in fig3["eta = 0.1"])
+    ok = (acc_01 >= CONVERGED_ACCURACY).all() and (acc_1 < CONVERGED_ACCURACY).all() \
+        and (fl_1 > fl_256).all()
+    return Claim(
+        "Sec. 4, 5, Fig. 3",
+        "Batch size 1 fluctuates strongly; it converges at eta = 0.01 but not at eta = 0.1.",
+        f"final test accuracy: eta 0.01 {spread(acc_01)}, eta 0.1 {spread(acc_1)} "
+        f"({diverged} of {len(acc_1)} diverged); loss fluctuation (std, last 10 %): "
+        f"batch 1 {spread(fl_1, '{:.3f}')}, batch 256 {spread(fl_256, '{:.3f}')}",
+        f"eta 0.01 reaches {CONVERGED_ACCURACY:.0%} test accuracy in every seed, eta 0.1 in "
+        "none; batch 1 fluctuates more than batch 256 in every seed",
+        bool(ok))
+
+
+def batch_256(fig4):
+    """Sec. 4, 5: at batch size 256 both learning rates converge, eta = 0.1 faster.
+
+    Reproduces if every run reaches ``CONVERGED_ACCURACY`` and eta = 0.1 gets
+    its smoothed loss below ``LOSS_THRESHOLD`` sooner than eta = 0.01 in every seed.
+    """
+    fast, slow = fig4["eta = 0.1"], fig4["eta = 0.01"]
+    acc_f, acc_s = _per_seed(fast, final_accuracy), _per_seed(slow, final_accuracy)
+    it_f, it_s = _per_seed(fast, iterations_to), _per_seed(slow, iterations_to)
+    ok = (acc_f >= CONVERGED_ACCURACY).all() and (acc_s >= CONVERGED_ACCURACY).all() \
+        and (it_f < it_s).all()
+    return Claim(
+        "Sec. 4, 5, Fig. 4",
+        "Batch size 256 converges at both eta = 0.1 and eta = 0.01; eta = 0.1 converges faster.",
+        f"final test accuracy: eta 0.1 {spread(acc_f)}, eta 0.01 {spread(acc_s)}; "
+        f"iterations to smoothed loss < {LOSS_THRESHOLD}: eta 0.1 {spread(it_f, '{:.0f}')}, "
+        f"eta 0.01 {spread(it_s, '{:.0f}')}",
+        f"both reach {CONVERGED_ACCURACY:.0%} in every seed; eta 0.1 crosses the loss "
+        "threshold first in every seed",
+        bool(ok))
+
+
+def momentum(fig5):
+    """Sec. 5: larger momentum converges faster, but the differences are small.
+
+    Over the paper's momenta 0.1, 0.3, 0.5, 0.7: reproduces if the mean final
+    loss falls as the momentum grows, and the final test accuracies of 0.1 and
+    0.7 differ by less than ``SMALL_ACCURACY_GAP``.
+    """
+    labels = [f"momentum = {m}" for m in (0.1, 0.3, 0.5, 0.7)]
+    losses = [_per_seed(fig5[k], final_loss) for k in labels]
+    acc = [_per_seed(fig5[k], final_accuracy) for k in labels]
+    means = [v.mean() for v in losses]
+    monotone = all(a > b for a, b in zip(means, means[1:], strict=False))
+    gap = acc[-1].mean() - acc[0].mean()
+    ok = monotone and abs(gap) < SMALL_ACCURACY_GAP
+    return Claim(
+        "Sec. 4, 5, Fig. 5",
+        "Larger momentum converges faster, but the differences between momenta are small.",
+        "final loss: " + "; ".join(f"{k.split()[-1]}: {spread(v)}" for k, v in
+                                   zip(labels, losses, strict=True))
+        + f"; test accuracy 0.7 minus 0.1: {gap:+.4f}",
+        f"mean final loss decreases from momentum 0.1 to 0.7, and their test accuracies "
+        f"differ by less than {SMALL_ACCURACY_GAP:.0%}",
+        bool(ok))
+
+
+def adadelta_window(fig6):
+    """Sec. 4: Adadelta's window matters little; a larger window (smaller gamma) is slightly faster.
+
+    Reproduces if gamma = 0.1 (window 19) has the lowest mean final loss of
+    gamma 0.5, 0.3, 0.1, and all final test accuracies lie within
+    ``SMALL_ACCURACY_GAP`` of each other.
+    """
+    labels = [f"gamma = {g}" for g in (0.5, 0.3, 0.1)]
+    losses = [_per_seed(fig6[k], final_loss) for k in labels]
+    acc = [_per_seed(fig6[k], final_accuracy).mean() for k in labels]
+    ok = int(np.argmin([v.mean() for v in losses])) == 2 and \
+        max(acc) - min(acc) < SMALL_ACCURACY_GAP
+    return Claim(
+        "Sec. 4, Fig. 6",
+        "Adadelta's window size makes little difference; a larger window converges slightly "
+        "faster.",
+        "final loss: " + "; ".join(f"gamma {k.split()[-1]}: {spread(v)}" for k, v in
+                                   zip(labels, losses, strict=True))
+        + f"; spread of mean test accuracies {max(acc) - min(acc):.4f}",
+        "gamma 0.1 (window 19) has the lowest mean final loss, and mean test accuracies "
+        f"lie within {SMALL_ACCURACY_GAP:.0%}",
+        bool(ok))
+
+
+def adagrad_vs_adadelta(fig7, adadelta_label):
+    """Sec. 4, 5: AdaGrad and Adadelta end close; Adadelta is slightly ahead late in training.
+
+    Reproduces if the mean final test accuracies differ by less than
+    ``SMALL_ACCURACY_GAP`` and Adadelta's mean final loss is the lower one.
+    ``adadelta_label`` picks the reading of "eta = 0.01" for Adadelta.
+    """
+    ada, delta = fig7["AdaGrad"], fig7[adadelta_label]
+    l_a, l_d = _per_seed(ada, final_loss), _per_seed(delta, final_loss)
+    acc_a, acc_d = _per_seed(ada, final_accuracy), _per_seed(delta, final_accuracy)
+    gap = acc_d.mean() - acc_a.mean()
+    ok = abs(gap) < SMALL_ACCURACY_GAP and l_d.mean() < l_a.mean()
+    return Claim(
+        "Sec. 4, 5, Fig. 7",
+        f"AdaGrad and Adadelta end close, Adadelta slightly ahead late in training "
+        f"(Adadelta read as '{adadelta_label}').",
+        f"final loss: AdaGrad {spread(l_a)}, {adadelta_label} {spread(l_d)}; final test "
+        f"accuracy: AdaGrad {spread(acc_a)}, {adadelta_label} {spread(acc_d)} "
+        f"(difference {gap:+.4f})",
+        f"test accuracies within {SMALL_ACCURACY_GAP:.0%} and Adadelta's mean final loss lower",
+        bool(ok))
+
+
+def check_claims(figures):
+    """All claims, from ``figures``: name -> stored runs (``experiments.load_figure``)."""
+    return [
+        batch_one(figures["fig3"], figures["fig4"]),
+        batch_256(figures["fig4"]),
+        momentum(figures["fig5"]),
+        adadelta_window(figures["fig6"]),
+        adagrad_vs_adadelta(figures["fig7"], "Adadelta"),
+        adagrad_vs_adadelta(figures["fig7"], "Adadelta x 0.01"),
+    ]
