@@ -51,7 +51,7 @@ def plot_loss(histories, labels, ax=None, window=None, raw=True, logy=True):
             _mark_divergence(ax, h, line.get_color())
     ax.set_xlabel("iteration")
     ax.set_ylabel("training loss (cross-entropy)" if _is_ce(histories) else "training loss")
-    if logy:
+    if logy and any(len(h.loss) for h in histories):   # nothing to draw: a log axis fails
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend()

@@ -1,0 +1,167 @@
+"""gdlib.experiments (figure configs, stored results) and gdlib.claims (the verdicts)."""
+
+import numpy as np
+import pytest
+from helpers import make_clusters
+
+from gdlib import claims, experiments
+from gdlib.train import History, TrainConfig, train
+
+# -- the figure registry: the paper's settings, written once ---------------------------
+
+
+def test_figures_use_the_papers_settings():
+    f = experiments.FIGURES
+    assert {c.batch_size for c in f["fig3"].values()} == {1}
+    assert sorted(c.lr for c in f["fig3"].values()) == [0.01, 0.1]
+    assert {c.batch_size for c in f["fig4"].values()} == {256}
+    assert sorted(c.lr for c in f["fig4"].values()) == [0.01, 0.1]
+    fig5 = [c for c in f["fig5"].values()]
+    assert {c.optimizer for c in fig5} == {"momentum"} and {c.lr for c in fig5} == {0.01}
+    assert {0.1, 0.3, 0.5, 0.7} <= {c.momentum for c in fig5}
+    fig6 = list(f["fig6"].values())
+    assert sorted(c.gamma for c in fig6) == [0.1, 0.3, 0.5] and {c.lr for c in fig6} == {1.0}
+    fig7 = f["fig7"]
+    assert fig7["Momentum"].momentum == 0.9 and fig7["Adadelta"].gamma == 0.1
+    assert fig7["Adadelta"].lr == 1.0 and fig7["Adadelta x 0.01"].lr == 0.01
+    for name, runs in f.items():
+        for cfg in runs.values():
+            assert cfg.sizes == (784, 500, 300, 10), name
+            assert (cfg.activation, cfg.loss, cfg.dtype) == ("relu", "cross_entropy", "float32")
+
+
+def test_figure_sets_the_seed():
+    assert {c.seed for c in experiments.figure("fig4", seed=3).values()} == {3}
+
+
+# -- storing and loading ----------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_figure(monkeypatch, tmp_path):
+    """A figure of two small runs, stored for two seeds in tmp_path."""
+    base = TrainConfig(sizes=(20, 16, 3), batch_size=16, iterations=40, eval_every=10)
+    fig = {"slow": base.replace(lr=0.01), "fast": base.replace(lr=0.3)}
+    monkeypatch.setitem(experiments.FIGURES, "tiny", fig)
+    data = make_clusters()
+    for seed in (0, 1):
+        for label, h in experiments.run_figure("tiny", data, seed=seed).items():
+            experiments.save_run("tiny", label, h, root=tmp_path)
+    return data, tmp_path
+
+
+def test_stored_runs_load_and_match_a_recomputation(tiny_figure):
+    data, root = tiny_figure
+    stored = experiments.load_figure("tiny", seeds=(0, 1), root=root)
+    assert [len(v) for v in stored.values()] == [2, 2]
+    assert stored["fast"][1].meta["made_by"] == "scripts/make_results.py"
+    live = experiments.run_figure("tiny", data, seed=0)
+    comparisons = experiments.check_against_stored(live, stored)
+    assert all(c.ok and c.identical for c in comparisons)
+
+
+def test_a_different_run_is_not_ok(tiny_figure):
+    data, root = tiny_figure
+    stored = experiments.load_figure("tiny", seeds=(0, 1), root=root)
+    # same config (so the twin is found) but trained on other data: numbers differ
+    live = experiments.run_figure("tiny", make_clusters(seed=7, spread=3.0), seed=0)
+    comparisons = experiments.check_against_stored(live, stored)
+    assert not any(c.identical for c in comparisons)
+    assert not all(c.ok for c in comparisons)
+
+
+def test_missing_and_stale_results_are_named(tiny_figure, monkeypatch):
+    _, root = tiny_figure
+    with pytest.raises(FileNotFoundError, match=r"seed2\.npz.*make_results\.py tiny"):
+        experiments.load_figure("tiny", seeds=(0, 2), root=root)
+    changed = {k: v.replace(lr=v.lr * 2) for k, v in experiments.FIGURES["tiny"].items()}
+    monkeypatch.setitem(experiments.FIGURES, "tiny", changed)
+    with pytest.raises(ValueError, match="different config"):
+        experiments.load_figure("tiny", seeds=(0,), root=root)
+
+
+def test_final_loss_is_the_mean_of_the_last_tenth():
+    h = History(TrainConfig(), np.arange(100.0), np.array([0]), np.array([1.0]),
+                np.array([0.5]))
+    assert experiments.final_loss(h) == pytest.approx(np.mean(np.arange(90, 100)))
+
+
+# -- claims -------------------------------------------------------------------------------
+
+
+def fake(loss, acc=0.95, diverged_at=None, **cfg):
+    """A History with a given loss curve and final accuracy."""
+    loss = np.asarray(loss, dtype=float)
+    return History(TrainConfig(**cfg), loss, np.array([0, len(loss)]), np.array([2.3, 0.1]),
+                   np.array([0.1, acc]), diverged_at=diverged_at)
+
+
+def decay(rate, n=2000, floor=0.05, noise=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    it = np.arange(n)
+    return 2.3 * np.exp(-rate * it) + floor + noise * np.abs(rng.standard_normal(n))
+
+
+def test_iterations_to_and_fluctuation():
+    h = fake(decay(0.01))
+    first = claims.iterations_to(h, threshold=0.3, window=1)
+    assert decay(0.01)[int(first)] < 0.3 <= decay(0.01)[int(first) - 1]
+    assert claims.iterations_to(fake(np.full(100, 1.0))) == float("inf")
+    assert claims.fluctuation(fake(decay(0.01, noise=1.0))) > claims.fluctuation(fake(decay(0.01)))
+    assert claims.final_accuracy(fake([1.0], acc=0.9, diverged_at=1)) == 0.1
+
+
+def seeds(make):
+    return [make(s) for s in range(5)]
+
+
+def supporting_figures():
+    """Synthetic runs shaped the way the paper describes its figures."""
+    return {
+        "fig3": {"eta = 0.01": seeds(lambda s: fake(decay(0.002, noise=0.5, seed=s), 0.95)),
+                 "eta = 0.1": seeds(lambda s: fake(decay(0.0, floor=1.0, seed=s), 0.5))},
+        "fig4": {"eta = 0.1": seeds(lambda s: fake(decay(0.02), 0.97)),
+                 "eta = 0.01": seeds(lambda s: fake(decay(0.005), 0.93))},
+        "fig5": {f"momentum = {m}": seeds(lambda s, m=m: fake(decay(0.005 * (1 + m)), 0.95))
+                 for m in (0.1, 0.3, 0.5, 0.7, 0.9)},
+        "fig6": {f"gamma = {g}": seeds(lambda s, g=g: fake(decay(0.01 * (1.2 - g)), 0.96))
+                 for g in (0.5, 0.3, 0.1)},
+        "fig7": {"SGD": seeds(lambda s: fake(decay(0.003), 0.92)),
+                 "Momentum": seeds(lambda s: fake(decay(0.02), 0.97)),
+                 "AdaGrad": seeds(lambda s: fake(decay(0.01), 0.960)),
+                 "Adadelta": seeds(lambda s: fake(decay(0.011), 0.962)),
+                 "Adadelta x 0.01": seeds(lambda s: fake(decay(0.0001), 0.60))},
+    }
+
+
+def test_claims_reproduce_on_runs_that_support_them():
+    results = claims.check_claims(supporting_figures())
+    assert [c.reproduces for c in results] == [True] * 5 + [False]
+    assert all(c.evidence and c.criterion for c in results)
+    assert "±" in results[1].evidence
+
+
+@pytest.mark.parametrize("figure, label, make, claim_index", [
+    # batch 1 at eta 0.1 converging after all
+    ("fig3", "eta = 0.1", lambda s: fake(decay(0.002), 0.95), 0),
+    # eta 0.01 faster than 0.1 at batch 256
+    ("fig4", "eta = 0.01", lambda s: fake(decay(0.05), 0.98), 1),
+    # momentum 0.7 slower than 0.5
+    ("fig5", "momentum = 0.7", lambda s: fake(decay(0.001), 0.95), 2),
+    # window 19 no longer the fastest
+    ("fig6", "gamma = 0.1", lambda s: fake(decay(0.001), 0.96), 3),
+    # AdaGrad far ahead of Adadelta
+    ("fig7", "Adadelta", lambda s: fake(decay(0.002), 0.90), 4),
+])
+def test_each_claim_can_fail(figure, label, make, claim_index):
+    figures = supporting_figures()
+    figures[figure][label] = seeds(make)
+    assert not claims.check_claims(figures)[claim_index].reproduces
+
+
+def test_a_real_tiny_run_gives_a_verdict():
+    """The claims run on real Histories too (not only on fakes)."""
+    h = train(TrainConfig(sizes=(20, 16, 3), batch_size=16, iterations=60, lr=0.3),
+              make_clusters())
+    assert 0 <= claims.final_accuracy(h) <= 1
+    assert np.isfinite(claims.fluctuation(h))

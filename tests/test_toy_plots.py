@@ -1,0 +1,112 @@
+"""gdlib.toy (surfaces, trajectories) and gdlib.plots (figures drawn from data)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from gdlib import plots, toy  # noqa: E402
+from gdlib.optimizers import SGD, AdaGrad, Momentum  # noqa: E402
+from gdlib.train import History, TrainConfig  # noqa: E402
+
+# -- toy surfaces ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("surface", [toy.anisotropic_quadratic(), toy.rosenbrock()])
+def test_gradient_matches_finite_differences(surface):
+    rng = np.random.default_rng(0)
+    for x, y in rng.uniform(-1.5, 1.5, size=(5, 2)):
+        h = 1e-6
+        fd = ((surface.f(x + h, y) - surface.f(x - h, y)) / (2 * h),
+              (surface.f(x, y + h) - surface.f(x, y - h)) / (2 * h))
+        np.testing.assert_allclose(surface.grad(x, y), fd, rtol=1e-5, atol=1e-6)
+    assert surface.f(*surface.minimum) == pytest.approx(0.0)
+
+
+def test_trajectory_uses_the_optimizer_and_records_every_point():
+    quad = toy.anisotropic_quadratic()
+    path = toy.trajectory(SGD(lr=0.1), quad, (-7.0, 2.0), 30)
+    assert path.shape == (31, 2)
+    np.testing.assert_array_equal(path[0], [-7.0, 2.0])
+    # one SGD step by hand: w - lr * grad
+    gx, gy = quad.grad(-7.0, 2.0)
+    np.testing.assert_allclose(path[1], [-7.0 - 0.1 * gx, 2.0 - 0.1 * gy])
+
+
+def test_momentum_damps_the_zigzag():
+    """Sec. 3.2: on the anisotropic quadratic momentum gets closer in the same steps."""
+    quad = toy.anisotropic_quadratic()
+    sgd = toy.trajectory(SGD(lr=0.1), quad, (-7.0, 2.0), 100)
+    mom = toy.trajectory(Momentum(lr=0.1, momentum=0.9), quad, (-7.0, 2.0), 100)
+    assert np.linalg.norm(mom[-1]) < 0.2 * np.linalg.norm(sgd[-1])
+    # plain SGD at a rate near the steep direction's limit flips the sign of y: the zig-zag
+    zigzag = toy.trajectory(SGD(lr=0.9), quad, (-7.0, 2.0), 10)
+    assert np.all(np.sign(zigzag[1:, 1]) != np.sign(zigzag[:-1, 1]))
+
+
+def test_a_diverging_trajectory_stops_before_inf():
+    path = toy.trajectory(SGD(lr=10.0), toy.rosenbrock(), (-1.5, 2.0), 500)
+    assert len(path) < 501 and np.all(np.isfinite(path))
+
+
+# -- plots ------------------------------------------------------------------------------
+
+
+def history(loss, diverged_at=None):
+    loss = np.asarray(loss, dtype=float)
+    return History(TrainConfig(), loss, np.array([0, len(loss)]), np.array([2.3, 0.5]),
+                   np.array([0.1, 0.9]), diverged_at=diverged_at)
+
+
+def test_smooth_is_a_trailing_mean():
+    y = np.array([1.0, 3.0, 5.0, 7.0])
+    np.testing.assert_allclose(plots.smooth(y, 2), [1.0, 2.0, 4.0, 6.0])
+    np.testing.assert_allclose(plots.smooth(y, 1), y)
+
+
+def test_training_figure_draws_raw_and_smoothed_curves():
+    runs = [history(np.linspace(2, 0.1, 500)), history(np.linspace(2, 0.5, 500))]
+    fig = plots.plot_training(runs, ["a", "b"], title="t")
+    ax_loss, ax_acc = fig.axes
+    assert len(ax_loss.lines) == 4                  # raw + smoothed per run
+    assert ax_loss.lines[0].get_alpha() < 1 and ax_loss.get_yscale() == "log"
+    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["a", "b"]
+    assert len(ax_acc.lines) == 2
+    plt.close(fig)
+
+
+def test_diverged_run_is_drawn_to_its_end_and_marked():
+    runs = [history(np.linspace(2, 1, 50), diverged_at=50)]
+    ax = plots.plot_loss(runs, ["eta = 0.1"])
+    xs = ax.lines[-1].get_xdata()
+    assert ax.lines[-1].get_marker() == "x" and xs[0] == 49
+    assert any("diverged at 50" in t.get_text() for t in ax.texts)
+    assert all(np.all(np.isfinite(line.get_ydata())) for line in ax.lines)
+    plt.close(ax.figure)
+
+
+def test_labels_must_match_histories():
+    with pytest.raises(ValueError):
+        plots.plot_loss([history([1.0, 0.5])], ["a", "b"])
+
+
+def test_seed_spread_counts_diverged_runs():
+    runs = [history(np.linspace(2, 0.1, 100)), history(np.linspace(2, 0.2, 100)),
+            history([2.0], diverged_at=1)]
+    ax = plots.plot_seed_spread({"sgd": runs})
+    label = ax.get_legend().get_texts()[0].get_text()
+    assert "n=2" in label and "1 of 3 diverged" in label
+    plt.close(ax.figure)
+
+
+def test_trajectory_plot_has_one_path_per_optimizer():
+    quad = toy.anisotropic_quadratic()
+    paths = {"SGD": toy.trajectory(SGD(lr=0.9), quad, (-7.0, 2.0), 20),
+             "AdaGrad": toy.trajectory(AdaGrad(lr=1.5), quad, (-7.0, 2.0), 20)}
+    ax = plots.plot_trajectories(quad, paths)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["SGD (20 steps)", "AdaGrad (20 steps)", "minimum"]
+    plt.close(ax.figure)
