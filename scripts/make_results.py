@@ -1,11 +1,15 @@
 """Train every figure of the paper for every seed and store the Histories in results/.
 
-    python scripts/make_results.py            # all figures, all seeds
-    python scripts/make_results.py fig3 fig5  # only these figures
+    python scripts/make_results.py                  # all figures, all seeds
+    python scripts/make_results.py fig3 fig5        # only these figures
+    python scripts/make_results.py --missing fig7   # only files not stored yet
 
 The chapters load these files (gdlib.experiments.load_figure) for the multi-seed
 statistics and recompute seed 0 on every build to check they still match.
 Each file records the config that produced it; nothing here is edited by hand.
+A run whose config is already stored under another figure (Fig. 7 repeats
+runs of Fig. 4 and 5) is trained once: the same config gives a bit-identical
+History, so the stored one is saved again under the new figure's name.
 """
 
 import argparse
@@ -14,7 +18,16 @@ import time
 
 from gdlib import experiments
 from gdlib.data import load_dataset
-from gdlib.train import train
+from gdlib.train import History, train
+
+
+def stored_runs():
+    """Every History in results/, by config (for reuse across figures)."""
+    runs = {}
+    for path in sorted(experiments.RESULTS_DIR.glob("*/*.npz")):
+        h = History.load(path)
+        runs[h.config] = h
+    return runs
 
 
 def main(argv=None):
@@ -22,20 +35,27 @@ def main(argv=None):
     parser.add_argument("figures", nargs="*", default=sorted(experiments.FIGURES),
                         help="figure names (default: all)")
     parser.add_argument("--seeds", type=int, nargs="*", default=list(experiments.SEEDS))
+    parser.add_argument("--missing", action="store_true",
+                        help="skip runs whose file exists with the same config")
     args = parser.parse_args(argv)
     unknown = set(args.figures) - set(experiments.FIGURES)
     if unknown:
         parser.error(f"unknown figures {sorted(unknown)}; "
                      f"choose from {sorted(experiments.FIGURES)}")
     data = load_dataset("mnist")
+    known = stored_runs()
     for name in args.figures:
         for seed in args.seeds:
             for label, cfg in experiments.figure(name, seed).items():
+                path = experiments.result_path(name, label, seed)
+                if args.missing and path.exists() and History.load(path).config == cfg:
+                    continue
                 start = time.perf_counter()
-                history = train(cfg, data)
-                path = experiments.save_run(name, label, history)
-                print(f"{name} {label!r} seed {seed}: {history!r} "
-                      f"({time.perf_counter() - start:.1f} s) -> {path}", flush=True)
+                history = known.get(cfg) or train(cfg, data)
+                how = "reused" if cfg in known else f"{time.perf_counter() - start:.1f} s"
+                experiments.save_run(name, label, history)
+                known[cfg] = history
+                print(f"{name} {label!r} seed {seed}: {history!r} ({how}) -> {path}", flush=True)
 
 
 if __name__ == "__main__":
