@@ -368,3 +368,15 @@ def test_invalid_construction_raises(kwargs):
 def test_wrong_input_width_raises():
     with pytest.raises(ValueError, match="shape"):
         MLP(SMALL).loss_and_grads(np.zeros((2, 7)), [0, 1])
+
+
+def test_activations_are_the_layers_of_the_forward_pass():
+    """activations(x) lists f(h @ W + b) per hidden layer, then the logits (eq. 1-3)."""
+    net = MLP((6, 5, 4, 3), seed=2, dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((7, 6))
+    h1, h2, a = net.activations(x)
+    p = net.params
+    np.testing.assert_allclose(h1, np.maximum(x @ p["W1"] + p["b1"], 0))
+    np.testing.assert_allclose(h2, np.maximum(h1 @ p["W2"] + p["b2"], 0))
+    np.testing.assert_allclose(a, h2 @ p["W3"] + p["b3"])
+    np.testing.assert_array_equal(a, net.logits(x))
