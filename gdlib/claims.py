@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .experiments import final_loss
+from .experiments import CONVERGED_ACCURACY, final_loss
 from .plots import smooth
 
 __all__ = ["Claim", "check_claims", "spread", "iterations_to", "fluctuation", "final_accuracy",
            "CONVERGED_ACCURACY", "LOSS_THRESHOLD", "SMALL_ACCURACY_GAP"]
 
-CONVERGED_ACCURACY = 0.90   # a run "converges" if its final test accuracy reaches this
 LOSS_THRESHOLD = 0.3        # "faster" = fewer iterations until the smoothed loss is below this
 SMOOTHING = 50              # window (iterations) of the moving average for that test
 SMALL_ACCURACY_GAP = 0.01   # a "small difference": final test accuracies within 1 point

@@ -167,3 +167,20 @@ def test_a_real_tiny_run_gives_a_verdict():
               make_clusters())
     assert 0 <= claims.final_accuracy(h) <= 1
     assert np.isfinite(claims.fluctuation(h))
+
+
+@pytest.mark.parametrize("stored_acc, live_acc, live_diverged, ok", [
+    (0.95, 0.95, False, True),     # converged twins that agree
+    (0.95, 0.93, False, False),    # converged, but 2 points apart
+    (0.95, 0.95, True, False),     # live diverged where the stored run converged
+    (0.20, 0.60, False, True),     # both failed, at different places: chaotic, fine
+    (0.20, 0.95, False, False),    # stored failed, live converged
+    (0.20, 0.20, True, True),      # stored failed, live diverged
+])
+def test_failed_runs_are_compared_by_outcome(stored_acc, live_acc, live_diverged, ok):
+    cfg = TrainConfig()
+    twin = fake(decay(0.01), stored_acc)
+    live = fake(decay(0.01), live_acc, diverged_at=100 if live_diverged else None)
+    twin.config = live.config = cfg
+    [c] = experiments.check_against_stored({"run": live}, {"run": [twin]})
+    assert c.ok == ok
