@@ -235,7 +235,7 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
             if len(idx) not in xb:
                 xb[len(idx)] = np.empty((len(idx), x_train.shape[1]), dtype)
             x = xb[len(idx)]
-            np.take(x_train, idx, axis=0, out=x)
+            np.take(x_train, idx, axis=0, out=x, mode="clip")   # clip: no buffered copy
             value, grads = model.loss_and_grads(x, t_train[idx])
             if not (math.isfinite(value) and value <= config.diverge_loss):
                 history.diverged_at = i
