@@ -146,7 +146,9 @@ class AdaGrad(Optimizer):
     """AdaGrad, eq. (10): ``G = G + g*g;  w = w - lr / sqrt(G + eps) * g``.
 
     ``eps`` is inside the square root as in the paper (PyTorch and Duchi et al.
-    add it outside, ``lr / (sqrt(G) + eps)``; the difference is tiny).
+    add it outside, ``lr / (sqrt(G) + eps)``).  The two agree once ``G >> eps``;
+    for weights whose inputs are rarely non-zero (MNIST's border pixels) G stays
+    near eps and the two rates differ a lot (chapter 6 measures it).
     State: ``G``, the running sum of squared gradients, per weight.
     The effective learning rate of each weight is ``lr / sqrt(G + eps)``.
     """
