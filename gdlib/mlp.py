@@ -1,46 +1,88 @@
 """The multilayer network of Kang (2020), Sec. 2: eq. (1) to (5).
 
-Pure functions carry the maths (``relu``, ``sigmoid``, ``softmax``,
-``cross_entropy``, ``mean_squared_error``); ``MLP`` strings them together into
-a fully connected network with a softmax output, default 784-500-300-10, and
-computes the loss and its gradients by backpropagation.
+Each piece of the maths is one pure function with its backward twin:
 
+=====================  ==========================  ==============================
+piece                  forward                     backward (times dJ/d-output)
+=====================  ==========================  ==============================
+ReLU, eq. (3)          ``relu(a)``                 ``relu_backward(h, d)``
+sigmoid, eq. (2)       ``sigmoid(a)``              ``sigmoid_backward(h, d)``
+softmax output         ``softmax(a)``              (folded into the losses)
+cross-entropy, eq. (5) ``softmax_cross_entropy``   ``softmax_cross_entropy_backward``
+squared error, eq. (4) ``softmax_squared_error``   ``softmax_squared_error_backward``
+=====================  ==========================  ==============================
+
+Every function takes an optional ``out=`` array, so that ``MLP`` runs the very
+functions a chapter plots, writing into buffers it allocates once per batch
+size.  ``MLP`` strings them together: layer ``l`` computes
+``a = h @ W_l + b_l`` (eq. 1 for a batch of row vectors, with a bias), the
+hidden layers apply the activation, and the output layer the softmax.  The
+loss is the mean over the batch of the per-sample loss of eq. (4) or (5).
 Parameters and gradients are dicts of arrays named ``W1, b1, W2, b2, ...``,
-the form the optimizers take.  Layer ``l`` computes ``a = h @ W_l + b_l``:
-eq. (1) for a batch of row vectors, with a bias added.  The loss is the mean
-over the batch of the per-sample loss of eq. (4) or (5).
+the form the optimizers take.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
-    "relu", "sigmoid", "softmax", "log_softmax", "cross_entropy", "mean_squared_error",
-    "one_hot", "MLP", "ACTIVATIONS", "LOSSES",
+    "relu", "relu_backward", "sigmoid", "sigmoid_backward", "softmax", "log_softmax",
+    "one_hot", "cross_entropy", "mean_squared_error",
+    "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "softmax_squared_error", "softmax_squared_error_backward",
+    "MLP", "ACTIVATIONS", "LOSSES",
 ]
 
 
-def relu(a):
+# -- activations, eq. (2) and (3) ---------------------------------------------
+
+def relu(a, out=None):
     """Eq. (3): ``f(a) = a`` for ``a > 0``, else 0."""
-    return np.maximum(a, 0)
+    return np.maximum(a, 0, out=out)
 
 
-def sigmoid(a):
-    """Eq. (2): ``f(a) = 1 / (1 + exp(-a))``, written as ``(1 + tanh(a/2)) / 2``
+def relu_backward(h, d, out=None):
+    """``d * f'(a)`` for ReLU, from its output ``h``: ``f'(a) = 1`` where ``h > 0``, else 0."""
+    return np.multiply(d, h > 0, out=out)
+
+
+def sigmoid(a, out=None):
+    """Eq. (2): ``f(a) = 1 / (1 + exp(-a))``, computed as ``(1 + tanh(a/2)) / 2``
     so that it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    if out is None:
+        out = np.empty(np.shape(a), np.result_type(a, 0.5))
+    np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def sigmoid_backward(h, d, out=None):
+    """``d * f'(a)`` for the sigmoid, from its output ``h``: ``f'(a) = h (1 - h)``."""
+    out = np.multiply(d, h, out=out)
+    out *= 1.0 - h
+    return out
+
+
+# -- the output layer ---------------------------------------------------------
+
+def softmax(a, out=None):
+    """The output layer: ``y_k = exp(a_k) / sum_j exp(a_j)``, along the last axis.
+
+    The row maximum is subtracted first (it cancels), so ``exp`` never overflows.
+    """
+    out = np.subtract(a, np.max(a, axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
 
 
 def log_softmax(a):
-    """``log softmax(a)`` along the last axis, shifted by the row maximum so it
-    stays finite for logits of any size."""
-    z = a - a.max(axis=-1, keepdims=True)
+    """``log softmax(a)`` along the last axis, finite for logits of any size."""
+    z = a - np.max(a, axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-
-
-def softmax(a):
-    """The output layer: ``y_k = exp(a_k) / sum_j exp(a_j)``, along the last axis."""
-    z = np.exp(a - a.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
 
 
 def one_hot(t, k=10, dtype=np.float32):
@@ -51,10 +93,22 @@ def one_hot(t, k=10, dtype=np.float32):
     return out
 
 
-def _as_targets(t, y):
-    """One-hot targets for outputs ``y``, from labels or from a one-hot array."""
+def _labels(t, y):
+    """Integer labels from labels or from one-hot rows shaped like ``y``."""
+    t = np.asarray(t)
+    return t.argmax(axis=-1) if t.shape == y.shape else t.ravel()
+
+
+def _one_hot_like(t, y):
     t = np.asarray(t)
     return t if t.shape == y.shape else one_hot(t, y.shape[-1], y.dtype)
+
+
+# -- losses, eq. (4) and (5) --------------------------------------------------
+
+def _mean_negative_log(log_y, t):
+    """Eq. (5) averaged over the batch, from log-probabilities: ``-mean_n log y_{n, t_n}``."""
+    return float(-log_y[np.arange(len(t)), t].mean())
 
 
 def cross_entropy(y, t):
@@ -65,21 +119,63 @@ def cross_entropy(y, t):
     float so the loss stays finite.
     """
     y = np.atleast_2d(y)
-    t = _as_targets(t, y)
-    tiny = np.finfo(y.dtype).tiny
-    return float(-(t * np.log(np.maximum(y, tiny))).sum() / y.shape[0])
+    return _mean_negative_log(np.log(np.maximum(y, np.finfo(y.dtype).tiny)), _labels(t, y))
 
 
 def mean_squared_error(y, t):
     """Eq. (4), averaged over the batch: ``J = mean_n 1/2 sum_k (y_k - t_k)^2``."""
     y = np.atleast_2d(y)
-    t = _as_targets(t, y)
-    return float(0.5 * ((y - t) ** 2).sum() / y.shape[0])
+    return float(0.5 * ((y - _one_hot_like(t, y)) ** 2).sum() / y.shape[0])
 
 
-ACTIVATIONS = ("relu", "sigmoid")
-LOSSES = ("cross_entropy", "mse")
+def softmax_cross_entropy(a, t):
+    """Eq. (5) of the softmax of logits ``a``, batch mean: ``cross_entropy(softmax(a), t)``
+    computed from ``log_softmax(a)``, so it stays exact for confident wrong answers."""
+    a = np.atleast_2d(a)
+    return _mean_negative_log(log_softmax(a), _labels(t, a))
 
+
+def softmax_cross_entropy_backward(y, t, out=None):
+    """``dJ/da`` of ``softmax_cross_entropy`` from the softmax output ``y``: ``(y - t) / n``."""
+    y = np.atleast_2d(y)
+    if out is None:
+        out = y.copy()
+    elif out is not y:
+        np.copyto(out, y)
+    out[np.arange(len(y)), _labels(t, y)] -= 1
+    out /= len(y)
+    return out
+
+
+def softmax_squared_error(a, t):
+    """Eq. (4) of the softmax of logits ``a``, batch mean: ``mean_squared_error(softmax(a), t)``."""
+    return mean_squared_error(softmax(np.atleast_2d(a)), t)
+
+
+def softmax_squared_error_backward(y, t, out=None):
+    """``dJ/da`` of ``softmax_squared_error`` from the softmax output ``y``.
+
+    ``dJ/dy = (y - t) / n``, and through the softmax ``dJ/da = y * (dJ/dy - <dJ/dy, y>)``.
+    """
+    y = np.atleast_2d(y).copy()           # read again below, and out may be y itself
+    out = softmax_cross_entropy_backward(y, t, out)     # (y - t) / n
+    out -= (out * y).sum(axis=1, keepdims=True)
+    out *= y
+    return out
+
+
+@dataclass(frozen=True)
+class _Pair:
+    forward: object
+    backward: object
+
+
+ACTIVATIONS = {"relu": _Pair(relu, relu_backward), "sigmoid": _Pair(sigmoid, sigmoid_backward)}
+LOSSES = {"cross_entropy": _Pair(softmax_cross_entropy, softmax_cross_entropy_backward),
+          "mse": _Pair(softmax_squared_error, softmax_squared_error_backward)}
+
+
+# -- the network --------------------------------------------------------------
 
 class MLP:
     """A fully connected network with a softmax output (Kang 2020, Fig. 1).
@@ -95,20 +191,20 @@ class MLP:
     def __init__(self, sizes=(784, 500, 300, 10), activation="relu", loss="cross_entropy",
                  seed=0, dtype=np.float32):
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
         if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+            raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}")
         if len(sizes) < 2 or any(int(n) < 1 for n in sizes):
             raise ValueError(f"sizes must list at least two positive widths, got {sizes!r}")
         self.sizes = tuple(int(n) for n in sizes)
-        self.activation = activation
-        self.loss = loss
+        self.activation, self.loss = activation, loss
+        self.f, self.J = ACTIVATIONS[activation], LOSSES[loss]
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
         self.params = self.init_params(seed)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._buffers = {}   # batch size -> activations and deltas, reused
+        self._buffers = {}   # batch size -> (layer outputs, dJ/da per layer), reused
 
     @property
     def n_layers(self):
@@ -136,37 +232,7 @@ class MLP:
         return (f"MLP({shape}, activation={self.activation!r}, loss={self.loss!r}, "
                 f"dtype={self.dtype.name}, {self.n_params:,} parameters)")
 
-    # -- forward -------------------------------------------------------------
-
-    def _buf(self, n):
-        if n not in self._buffers:
-            widths = self.sizes[1:]
-            self._buffers[n] = {
-                "h": [np.empty((n, w), self.dtype) for w in widths],        # layer outputs
-                "d": [np.empty((n, w), self.dtype) for w in widths],        # dJ/da per layer
-                "mask": [np.empty((n, w), bool) for w in widths[:-1]],
-            }
-        return self._buffers[n]
-
-    def _forward(self, x, hs):
-        """Fill ``hs`` with hidden activations and, last, the output logits."""
-        h = x
-        for layer in range(1, self.n_layers + 1):
-            a = hs[layer - 1]
-            np.matmul(h, self.params[f"W{layer}"], out=a)
-            a += self.params[f"b{layer}"]
-            if layer < self.n_layers:
-                if self.activation == "relu":
-                    # A zero row, not the scalar 0: np.maximum has a fast (SIMD)
-                    # loop only for array operands, 2-5x faster here.
-                    np.maximum(a, np.zeros(a.shape[1], a.dtype), out=a)
-                else:
-                    a *= 0.5
-                    np.tanh(a, out=a)
-                    a += 1.0
-                    a *= 0.5
-            h = a
-        return h
+    # -- forward: eq. (1) to (3), layer by layer --------------------------------
 
     def _check_input(self, x):
         x = np.asarray(x)
@@ -176,6 +242,20 @@ class MLP:
             raise ValueError(f"input must have shape (batch, {self.sizes[0]}), got {x.shape}")
         return x.astype(self.dtype, copy=False)
 
+    def _new_outputs(self, n):
+        return [np.empty((n, width), self.dtype) for width in self.sizes[1:]]
+
+    def _forward(self, x, hs):
+        """Fill ``hs`` with every layer's output: hidden activations, last the logits."""
+        h = x
+        for layer, a in enumerate(hs, start=1):
+            np.matmul(h, self.params[f"W{layer}"], out=a)          # eq. (1)
+            a += self.params[f"b{layer}"]
+            if layer < self.n_layers:
+                self.f.forward(a, out=a)                           # eq. (2) or (3)
+            h = a
+        return h
+
     def activations(self, x):
         """Every layer's output for a batch ``x``: ``[h1, h2, ..., a_L]``.
 
@@ -183,7 +263,7 @@ class MLP:
         last entry is the output layer's input ``a`` (softmax turns it into ``y``).
         """
         x = self._check_input(x)
-        hs = [np.empty((x.shape[0], w), self.dtype) for w in self.sizes[1:]]
+        hs = self._new_outputs(x.shape[0])
         self._forward(x, hs)
         return hs
 
@@ -205,16 +285,11 @@ class MLP:
         for start in range(0, len(x), chunk):
             a = self.logits(x[start:start + chunk])
             tt = t[start:start + chunk]
-            total_loss += self._loss_value(a, tt) * len(tt)
+            total_loss += self.J.forward(a, tt) * len(tt)
             correct += int((a.argmax(axis=1) == tt).sum())
         return total_loss / len(x), correct / len(x)
 
-    def _loss_value(self, a, t):
-        if self.loss == "cross_entropy":
-            return float(-log_softmax(a)[np.arange(len(t)), t].mean())
-        return mean_squared_error(softmax(a), t)
-
-    # -- backward ------------------------------------------------------------
+    # -- backward: the chain rule through the same functions --------------------
 
     def loss_and_grads(self, x, t):
         """The batch-mean loss for inputs ``x`` and integer labels ``t``, and its
@@ -226,61 +301,30 @@ class MLP:
         x = self._check_input(x)
         t = np.asarray(t).ravel()
         n = x.shape[0]
-        buf = self._buf(n)
-        hs, ds = buf["h"], buf["d"]
+        if n not in self._buffers:
+            self._buffers[n] = (self._new_outputs(n), self._new_outputs(n))
+        hs, ds = self._buffers[n]
         a = self._forward(x, hs)
-        loss = self._output_delta(a, t, ds[-1])
+        loss = self.J.forward(a, t)
+        softmax(a, out=ds[-1])
+        self.J.backward(ds[-1], t, out=ds[-1])                     # dJ/da of the output
         for layer in range(self.n_layers, 0, -1):
             d = ds[layer - 1]
             h_in = x if layer == 1 else hs[layer - 2]
             gW, gb = self.grads[f"W{layer}"], self.grads[f"b{layer}"]
             if n == 1:
                 # An outer product.  np.dot hands it to BLAS as a GEMM of inner
-                # size 1 (about 2x faster than a broadcast multiply here, same
-                # bits); np.matmul falls back to a slow non-BLAS loop for it.
+                # size 1; np.matmul falls back to a slow non-BLAS loop for it.
                 np.dot(h_in.T, d, out=gW)
                 gb[...] = d[0]
             else:
                 np.matmul(h_in.T, d, out=gW)
-                # A plain column sum.  (ones @ d through BLAS is 2-4x faster but
-                # sums in another order: the stored results in results/ would no
-                # longer be reproduced bit for bit.)
+                # A plain column sum.  (ones @ d through BLAS is faster but sums
+                # in another order: the stored results would no longer be
+                # reproduced bit for bit.)
                 d.sum(axis=0, out=gb)
             if layer > 1:
                 d_prev = ds[layer - 2]
                 np.matmul(d, self.params[f"W{layer}"].T, out=d_prev)
-                self._activation_backward(hs[layer - 2], d_prev, buf["mask"][layer - 2])
+                self.f.backward(hs[layer - 2], d_prev, out=d_prev)
         return loss, self.grads
-
-    def _output_delta(self, a, t, out):
-        """Loss of the logits ``a`` and its gradient dJ/da, written into ``out``."""
-        n = a.shape[0]
-        rows = np.arange(n)
-        a_max = a.max(axis=1, keepdims=True)           # shift: exp stays finite
-        np.subtract(a, a_max, out=out)
-        np.exp(out, out=out)
-        total = out.sum(axis=1, keepdims=True)
-        out /= total                                   # out = softmax(a) = y
-        if self.loss == "cross_entropy":
-            # J = -mean log y_t = mean(log total - (a_t - a_max));  dJ/da = (y - t) / n
-            z_t = a[rows, t] - a_max[:, 0]
-            loss = float(np.mean(np.log(total[:, 0]) - z_t))
-            out[rows, t] -= 1
-        else:
-            # J = mean 1/2 |y - t|^2;  dJ/dy = (y - t) / n;  dJ/da = y * (dJ/dy - <dJ/dy, y>)
-            y = out.copy()
-            out[rows, t] -= 1
-            loss = float(0.5 * (out * out).sum() / n)
-            out -= (out * y).sum(axis=1, keepdims=True)
-            out *= y
-        out /= n
-        return loss
-
-    def _activation_backward(self, h, d, mask):
-        """Multiply ``d`` in place by f'(a) of the layer whose output is ``h``."""
-        if self.activation == "relu":
-            np.greater(h, 0, out=mask)
-            np.multiply(d, mask, out=d)
-        else:                                        # sigmoid: f' = h (1 - h)
-            d *= h
-            d *= 1.0 - h

@@ -5,13 +5,15 @@ Every optimizer follows one contract::
     opt = Momentum(lr=0.01, momentum=0.9)
     opt.step(params, grads)   # dicts name -> ndarray; params change in place
 
-Hyperparameters are set in ``__init__`` and checked there (a bad value raises
-``ValueError`` naming the parameter and its range).  State is created on the
+Hyperparameters are passed by name (``Adadelta(0.01)`` raises ``TypeError``:
+with ``lr`` first in some classes and last in others, a positional value
+would quietly set the wrong one), set in ``__init__`` and checked there (a
+bad value raises ``ValueError`` naming the parameter and its range).  State is created on the
 first step for each parameter name and kept in ``opt.state[name]``, a dict
 whose keys are the symbols of the paper's equations (``v``, ``G``, ``Eg2``,
 ``Edw2``), so a notebook can plot it.  Updates are in place and keep the
 parameters' dtype; the only extra memory is the state the equation needs and
-one scratch array per parameter, allocated once.
+one scratch array per parameter (two for Adadelta), allocated once.
 
 Conventions (they differ from PyTorch in places; the book has a table):
 
@@ -22,6 +24,7 @@ Conventions (they differ from PyTorch in places; the book has a table):
 * ``eps`` sits inside the square root, as in eq. (10), (14) and (15).
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -59,6 +62,14 @@ class Optimizer:
 
     state_names: tuple = ()
     scratch_count = 1    # parameter-sized scratch arrays the update needs
+
+    def __new__(cls, *args, **kwargs):
+        if args:
+            names = ", ".join(f"{name}=..." for name in inspect.signature(cls).parameters)
+            raise TypeError(f"{cls.__name__} takes its hyperparameters by name, as in "
+                            f"{cls.__name__}({names}); got the positional value(s) "
+                            f"{', '.join(map(repr, args))}")
+        return super().__new__(cls)
 
     def __init__(self):
         self.state = {}      # name -> {symbol: ndarray}, visible for plots
@@ -102,7 +113,7 @@ class SGD(Optimizer):
     eq. 7 one, eq. 8 a mini-batch of n); the training loop decides that.
     """
 
-    def __init__(self, lr=0.01):
+    def __init__(self, *, lr=0.01):
         super().__init__()
         self.lr = _check_positive("lr", lr)
 
@@ -126,7 +137,7 @@ class Momentum(Optimizer):
 
     state_names = ("v",)
 
-    def __init__(self, lr=0.01, momentum=0.9):
+    def __init__(self, *, lr=0.01, momentum=0.9):
         super().__init__()
         self.lr = _check_positive("lr", lr)
         self.momentum = _check_fraction("momentum", momentum, low_open=False, high_open=True)
@@ -155,7 +166,7 @@ class AdaGrad(Optimizer):
 
     state_names = ("G",)
 
-    def __init__(self, lr=0.01, eps=1e-8):
+    def __init__(self, *, lr=0.01, eps=1e-8):
         super().__init__()
         self.lr = _check_positive("lr", lr)
         self.eps = _check_positive("eps", eps)
@@ -211,7 +222,7 @@ class RMSProp(Optimizer):
 
     state_names = ("Eg2",)
 
-    def __init__(self, lr=0.01, gamma=None, eps=1e-8, *, window=None):
+    def __init__(self, *, lr=0.01, gamma=None, window=None, eps=1e-8):
         super().__init__()
         self.lr = _check_positive("lr", lr)
         self.gamma = _resolve_gamma(gamma, window, 0.1)
@@ -248,7 +259,7 @@ class Adadelta(Optimizer):
     state_names = ("Eg2", "Edw2")
     scratch_count = 2
 
-    def __init__(self, gamma=None, window=None, eps=1e-6, lr=1.0):
+    def __init__(self, *, gamma=None, window=None, eps=1e-6, lr=1.0):
         super().__init__()
         self.gamma = _resolve_gamma(gamma, window, 0.1)
         self.eps = _check_positive("eps", eps)

@@ -22,7 +22,7 @@ import numpy as np
 from . import optimizers
 from .mlp import MLP
 
-__all__ = ["TrainConfig", "History", "train", "batches", "make_optimizer", "OPTIMIZERS"]
+__all__ = ["TrainConfig", "History", "Run", "train", "batches", "make_optimizer", "OPTIMIZERS"]
 
 OPTIMIZERS = {
     "sgd": optimizers.SGD,
@@ -170,6 +170,26 @@ class History:
                    stopped_at=header["stopped_at"], meta=header.get("meta", {}), **arrays)
 
 
+@dataclass
+class Run:
+    """What ``train``'s callback sees after each iteration: the run from inside.
+
+    ``history``    the History so far (its arrays are views, valid until the next call)
+    ``iteration``  index of the iteration just done (0-based; ``history.loss[iteration]``)
+    ``model``      the MLP being trained, with its current ``params`` and ``grads``
+    ``optimizer``  the optimizer, with its current ``state`` (for example AdaGrad's ``G``)
+    """
+
+    config: TrainConfig
+    history: History
+    model: MLP
+    optimizer: optimizers.Optimizer
+    iteration: int = -1
+
+    def __repr__(self):
+        return f"Run(iteration={self.iteration}, {self.optimizer!r}, {self.history!r})"
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -198,9 +218,9 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
     """Train the network ``config`` describes and return its ``History``.
 
     ``data``      a ``gdlib.data.Dataset``; loaded from ``config.dataset`` if None
-    ``callback``  called as ``callback(history, iteration)`` after every
-                  iteration with the History so far (arrays are views, valid
-                  until the next call); return True to stop the run cleanly
+    ``callback``  called as ``callback(run)`` after every iteration with a ``Run``:
+                  the History so far, the iteration, the model and the optimizer
+                  (to look inside a run); return True to stop the run cleanly
     ``progress``  show a tqdm progress bar
     ``model``     an ``MLP`` to train in place (default: a new one from config)
     """
@@ -227,6 +247,7 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
     loss = np.zeros(total, dtype=np.float64)
     evals = [(0, *model.evaluate(x_test, t_test))]
     history = History(config, loss[:0], *_eval_arrays(evals))
+    run = Run(config, history, model, opt)
     xb = {}   # batch size -> reused input buffer
     bar = _progress_bar(total) if progress else None
     with np.errstate(all="ignore"):
@@ -254,7 +275,8 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
                 bar.update(1)
             if history.diverged_at is not None:
                 break
-            if callback is not None and callback(history, i):
+            run.iteration = i
+            if callback is not None and callback(run):
                 history.stopped_at = done
                 break
     if bar is not None:

@@ -185,11 +185,12 @@ class TrainingPanel:
             return self._fail(error)
         self.status.value = f"training with {self._label(config)} ..."
 
-        def callback(history, i):
+        def callback(run):
             if generation != self._generation:
                 return True
-            if (i + 1) % self.redraw_every == 0 and i + 1 != config.iterations:  # final: below
-                self._show(history, "iteration")
+            done = run.iteration + 1
+            if done % self.redraw_every == 0 and done != config.iterations:  # final: below
+                self._show(run.history, "iteration")
             return False
 
         try:

@@ -167,11 +167,11 @@ def test_callback_sees_a_growing_history_and_can_stop(stop):
     full = train(BASE, DATA)
     seen, lengths, last = [], [], []
 
-    def callback(history, iteration):
-        seen.append(iteration)
-        lengths.append(len(history.loss))
-        last.append(history.loss[-1])
-        return iteration == stop
+    def callback(run):
+        seen.append(run.iteration)
+        lengths.append(len(run.history.loss))
+        last.append(run.history.loss[-1])
+        return run.iteration == stop
 
     h = train(BASE, DATA, callback=callback)
     assert seen == list(range(stop + 1))
@@ -182,8 +182,23 @@ def test_callback_sees_a_growing_history_and_can_stop(stop):
     np.testing.assert_array_equal(last, full.loss[:stop + 1])
 
 
+def test_callback_sees_the_model_and_the_optimizer_state():
+    config = BASE.replace(optimizer="adagrad", lr=0.01)
+    G_sums, models = [], set()
+
+    def callback(run):
+        G_sums.append(sum(float(s["G"].sum()) for s in run.optimizer.state.values()))
+        models.add(id(run.model))
+        assert run.optimizer.steps == run.iteration + 1
+        assert run.model.params["W1"].shape == (config.sizes[0], config.sizes[1])
+
+    h = train(config, DATA, callback=callback)
+    assert len(G_sums) == h.iterations and len(models) == 1
+    assert all(b > a for a, b in zip(G_sums, G_sums[1:], strict=False))   # G only grows
+
+
 def test_callback_returning_none_does_not_stop():
-    h = train(BASE, DATA, callback=lambda history, i: None)
+    h = train(BASE, DATA, callback=lambda run: None)
     assert h.stopped_at is None and len(h.loss) == 16
 
 
