@@ -57,7 +57,8 @@ FILES = {
 NAMES = (*FILES["train"], *FILES["test"])
 
 # SHA-256 of the *uncompressed* files, in NAMES order (gzip wrappers differ between copies).
-# MNIST: shared/data/README.md, whose uncompressed MD5s are the published ones. Fashion-MNIST:
+# MNIST: the SHA-256 of the canonical files, whose MD5s are the ones LeCun et al. published
+# (6bbc9ace..., a25bea73..., 2646ac64..., 27ae3e4e...; the README lists them). Fashion-MNIST:
 # computed from Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1, whose uncompressed
 # MD5s equal the raw-file MD5s torchvision publishes (f4a8712d..., 9018921c..., 8181f547...,
 # 15d48437...).

@@ -10,24 +10,10 @@ with a cross.
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["smooth", "plot_training", "plot_loss", "plot_accuracy", "plot_seed_spread",
-           "plot_trajectories", "default_window"]
+from .metrics import default_window, smooth
 
-
-def smooth(y, window):
-    """Trailing moving average of ``y`` over ``window`` points (shorter at the start)."""
-    y = np.asarray(y, dtype=np.float64)
-    if window <= 1 or len(y) == 0:
-        return y.copy()
-    c = np.cumsum(np.insert(y, 0, 0.0))
-    n = np.arange(1, len(y) + 1)
-    lo = np.maximum(n - window, 0)
-    return (c[n] - c[lo]) / (n - lo)
-
-
-def default_window(n_iterations):
-    """Smoothing window for a curve of ``n_iterations`` points: about 1/50 of it."""
-    return max(1, n_iterations // 50)
+__all__ = ["plot_training", "plot_loss", "plot_accuracy", "plot_seed_spread",
+           "plot_trajectories"]
 
 
 def _axes(ax, **subplots):
@@ -125,14 +111,16 @@ def plot_seed_spread(groups, ax=None, window=None, logy=True):
 
 
 def plot_trajectories(surface, paths, ax=None, levels=30):
-    """Contours of a ``toy.Surface`` with one optimizer path per entry of ``paths``."""
+    """Contours of a ``toy.Surface`` with one optimizer path per entry of ``paths``
+    (label -> ``toy.Trajectory``, or an array of points)."""
     ax = _axes(ax, figsize=(7, 4))
     xs = np.linspace(*surface.xlim, 300)
     ys = np.linspace(*surface.ylim, 300)
     X, Y = np.meshgrid(xs, ys)
     Z = surface.f(X, Y)
     ax.contour(X, Y, np.log1p(Z - Z.min()), levels=levels, colors="0.75", linewidths=0.6)
-    for label, pts in paths.items():
+    for label, path in paths.items():
+        pts = getattr(path, "points", path)
         ax.plot(pts[:, 0], pts[:, 1], ".-", ms=3, lw=1, label=f"{label} ({len(pts) - 1} steps)")
     ax.plot(*surface.minimum, marker="*", ms=12, color="k", ls="none", label="minimum")
     ax.set_xlim(surface.xlim)

@@ -13,7 +13,7 @@ request has arrived.  Widgets know no maths: they call ``train.train`` and
 A run should answer within seconds.  On the full MNIST (loaded once, passed in)
 a base like this takes about 2-5 s per run on two cores::
 
-    base = experiments.FIGURES["fig5"]["momentum = 0.9"].replace(
+    base = figures.FIGURES["fig5"]["momentum = 0.9"].replace(
         iterations=300, eval_every=50, eval_size=2000)    # train_size=None: all images
     panel = TrainingPanel(data, base, controls=("lr", "momentum"))
     panel                                                 # displays the widget

@@ -1,10 +1,10 @@
-"""Train every figure of the paper for every seed and store the Histories in results/.
+"""Train every figure of the paper for every seed and store the Histories (gdlib/paper/results/).
 
     python scripts/make_results.py                  # all figures, all seeds
     python scripts/make_results.py fig3 fig5        # only these figures
     python scripts/make_results.py --missing fig7   # only files not stored yet
 
-The chapters load these files (gdlib.experiments.load_figure) for the multi-seed
+The chapters load these files (gdlib.paper.figures.load_figure) for the multi-seed
 statistics and recompute seed 0 on every build to check they still match.
 Each file records the config that produced it; nothing here is edited by hand.
 A run whose config is already stored under another figure (Fig. 7 repeats
@@ -16,15 +16,15 @@ import argparse
 import sys
 import time
 
-from gdlib import experiments
 from gdlib.data import load_dataset
+from gdlib.paper import figures
 from gdlib.train import History, train
 
 
 def stored_runs():
-    """Every History in results/, by config (for reuse across figures)."""
+    """Every stored History, by config (for reuse across figures)."""
     runs = {}
-    for path in sorted(experiments.RESULTS_DIR.glob("*/*.npz")):
+    for path in sorted(figures.results_dir().glob("*/*.npz")):
         h = History.load(path)
         runs[h.config] = h
     return runs
@@ -32,28 +32,28 @@ def stored_runs():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("figures", nargs="*", default=sorted(experiments.FIGURES),
+    parser.add_argument("figures", nargs="*", default=sorted(figures.FIGURES),
                         help="figure names (default: all)")
-    parser.add_argument("--seeds", type=int, nargs="*", default=list(experiments.SEEDS))
+    parser.add_argument("--seeds", type=int, nargs="*", default=list(figures.SEEDS))
     parser.add_argument("--missing", action="store_true",
                         help="skip runs whose file exists with the same config")
     args = parser.parse_args(argv)
-    unknown = set(args.figures) - set(experiments.FIGURES)
+    unknown = set(args.figures) - set(figures.FIGURES)
     if unknown:
         parser.error(f"unknown figures {sorted(unknown)}; "
-                     f"choose from {sorted(experiments.FIGURES)}")
+                     f"choose from {sorted(figures.FIGURES)}")
     data = load_dataset("mnist")
     known = stored_runs()
     for name in args.figures:
         for seed in args.seeds:
-            for label, cfg in experiments.figure(name, seed).items():
-                path = experiments.result_path(name, label, seed)
+            for label, cfg in figures.figure(name, seed).items():
+                path = figures.result_path(name, label, seed)
                 if args.missing and path.exists() and History.load(path).config == cfg:
                     continue
                 start = time.perf_counter()
                 history = known.get(cfg) or train(cfg, data)
                 how = "reused" if cfg in known else f"{time.perf_counter() - start:.1f} s"
-                experiments.save_run(name, label, history)
+                figures.save_run(name, label, history)
                 known[cfg] = history
                 print(f"{name} {label!r} seed {seed}: {history!r} ({how}) -> {path}", flush=True)
 

@@ -28,8 +28,10 @@ def test_gradient_matches_finite_differences(surface):
 
 def test_trajectory_uses_the_optimizer_and_records_every_point():
     quad = toy.anisotropic_quadratic()
-    path = toy.trajectory(SGD(lr=0.1), quad, (-7.0, 2.0), 30)
-    assert path.shape == (31, 2)
+    traj = toy.trajectory(SGD(lr=0.1), quad, (-7.0, 2.0), 30)
+    path = traj.points
+    assert path.shape == (31, 2) and traj.steps == 30 and traj.state == {}
+    np.testing.assert_allclose(traj.values, quad.f(path[:, 0], path[:, 1]))
     np.testing.assert_array_equal(path[0], [-7.0, 2.0])
     # one SGD step by hand: w - lr * grad
     gx, gy = quad.grad(-7.0, 2.0)
@@ -41,15 +43,35 @@ def test_momentum_damps_the_zigzag():
     quad = toy.anisotropic_quadratic()
     sgd = toy.trajectory(SGD(lr=0.1), quad, (-7.0, 2.0), 100)
     mom = toy.trajectory(Momentum(lr=0.1, momentum=0.9), quad, (-7.0, 2.0), 100)
-    assert np.linalg.norm(mom[-1]) < 0.2 * np.linalg.norm(sgd[-1])
+    assert np.linalg.norm(mom.points[-1]) < 0.2 * np.linalg.norm(sgd.points[-1])
     # plain SGD at a rate near the steep direction's limit flips the sign of y: the zig-zag
-    zigzag = toy.trajectory(SGD(lr=0.9), quad, (-7.0, 2.0), 10)
+    zigzag = toy.trajectory(SGD(lr=0.9), quad, (-7.0, 2.0), 10).points
     assert np.all(np.sign(zigzag[1:, 1]) != np.sign(zigzag[:-1, 1]))
 
 
 def test_a_diverging_trajectory_stops_before_inf():
-    path = toy.trajectory(SGD(lr=10.0), toy.rosenbrock(), (-1.5, 2.0), 500)
-    assert len(path) < 501 and np.all(np.isfinite(path))
+    traj = toy.trajectory(SGD(lr=10.0), toy.rosenbrock(), (-1.5, 2.0), 500)
+    assert traj.steps < 500 and np.all(np.isfinite(traj.points))
+
+
+def test_trajectory_records_the_optimizer_state_after_every_step():
+    quad = toy.anisotropic_quadratic()
+    traj = toy.trajectory(Momentum(lr=0.1, momentum=0.9), quad, (-7.0, 2.0), 5)
+    v = traj.state["v"]
+    assert v.shape == (6, 2) and np.all(v[0] == 0)
+    # eq. (9): the velocity after each step is the step the point made
+    np.testing.assert_allclose(v[1:], traj.points[:-1] - traj.points[1:])
+    assert traj.steps_to_reach(1e-9) is None
+    assert toy.trajectory(SGD(lr=0.5), quad, (0.0, 1.0), 3).steps_to_reach(1e-9) == 1
+
+
+def test_run_gradients_replays_a_given_sequence():
+    """A constant gradient: the velocity approaches lr / (1 - momentum) (chapter 5)."""
+    traj = toy.run_gradients(Momentum(lr=0.01, momentum=0.5), np.ones(200))
+    assert traj.surface is None and traj.points.shape == (201, 1)
+    assert traj.state["v"][-1, 0] == pytest.approx(0.01 / (1 - 0.5))
+    G = toy.run_gradients(AdaGrad(lr=0.1), [[1.0, 2.0], [3.0, 0.0]]).state["G"]
+    np.testing.assert_allclose(G, [[0, 0], [1, 4], [10, 4]])
 
 
 # -- plots ------------------------------------------------------------------------------
@@ -59,12 +81,6 @@ def history(loss, diverged_at=None):
     loss = np.asarray(loss, dtype=float)
     return History(TrainConfig(), loss, np.array([0, len(loss)]), np.array([2.3, 0.5]),
                    np.array([0.1, 0.9]), diverged_at=diverged_at)
-
-
-def test_smooth_is_a_trailing_mean():
-    y = np.array([1.0, 3.0, 5.0, 7.0])
-    np.testing.assert_allclose(plots.smooth(y, 2), [1.0, 2.0, 4.0, 6.0])
-    np.testing.assert_allclose(plots.smooth(y, 1), y)
 
 
 def test_training_figure_draws_raw_and_smoothed_curves():

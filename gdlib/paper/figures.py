@@ -3,11 +3,17 @@
 Each figure is a dict ``label -> TrainConfig`` built from one base config, so
 every choice the paper leaves open (initialisation, iterations, evaluation) is
 written down once.  ``scripts/make_results.py`` trains every figure for
-``SEEDS`` and stores the Histories under ``results/``; a chapter loads them
+``SEEDS`` and stores the Histories in the results folder; a chapter loads them
 with ``load_figure`` and recomputes seed 0 with ``check_against_stored`` to
 show that the stored numbers still come out of the code.
+
+The results folder is, in order: the ``root`` argument of each function, the
+environment variable ``GDLIB_RESULTS``, or the ``results/`` folder shipped
+inside this package (``gdlib/paper/results``), so an installed gdlib finds
+them as well as a checkout does.
 """
 
+import os
 import platform
 import re
 from dataclasses import dataclass
@@ -15,15 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .train import History, TrainConfig, train
+from .. import __version__
+from ..metrics import final_loss
+from ..train import History, TrainConfig, train
 
-__all__ = ["FIGURES", "SEEDS", "BASE", "figure", "run_figure", "load_figure", "result_path",
-           "save_run", "check_against_stored", "Comparison", "final_loss", "converged",
-           "RESULTS_DIR", "CONVERGED_ACCURACY"]
+__all__ = ["FIGURES", "SEEDS", "BASE", "STOCHASTIC", "figure", "run_figure", "load_figure",
+           "result_path", "results_dir", "save_run", "check_against_stored", "Comparison",
+           "converged", "PACKAGED_RESULTS", "CONVERGED_ACCURACY"]
 
 SEEDS = (0, 1, 2, 3, 4)
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+PACKAGED_RESULTS = Path(__file__).resolve().parent / "results"
+MAKE_RESULTS = "python scripts/make_results.py"
 
 # Mini-batch runs (Fig. 4-7): 2,000 updates of batch 256, about 8.5 epochs.
 BASE = TrainConfig(batch_size=256, iterations=2000, eval_every=100)
@@ -72,8 +80,21 @@ def _slug(label):
     return re.sub(r"[^a-z0-9.]+", "-", label.lower()).strip("-")
 
 
+def results_dir(root=None):
+    """Where the stored runs are: ``root``, else ``$GDLIB_RESULTS``, else the packaged folder."""
+    if root is not None:
+        return Path(root)
+    env = os.environ.get("GDLIB_RESULTS")
+    if env:
+        if not os.path.isabs(env):
+            raise ValueError(f"GDLIB_RESULTS must be an absolute path, got {env!r}")
+        return Path(env)
+    return PACKAGED_RESULTS
+
+
 def result_path(name, label, seed, root=None):
-    return Path(root or RESULTS_DIR) / name / f"{_slug(label)}-seed{seed}.npz"
+    """The file that stores seed ``seed`` of run ``label`` of figure ``name``."""
+    return results_dir(root) / name / f"{_slug(label)}-seed{seed}.npz"
 
 
 def save_run(name, label, history, root=None):
@@ -100,21 +121,15 @@ def load_figure(name, seeds=SEEDS, root=None):
             path = result_path(name, label, seed, root)
             if not path.exists():
                 raise FileNotFoundError(
-                    f"{path} is missing: run `python scripts/make_results.py {name}`")
+                    f"{path} is missing: make it with `{MAKE_RESULTS} {name}` from the "
+                    "repository (or set GDLIB_RESULTS to a folder that holds it)")
             h = History.load(path)
             if h.config != cfg.replace(seed=seed):
                 raise ValueError(f"{path} was made with a different config; "
-                                 f"recompute it with `python scripts/make_results.py {name}`")
+                                 f"recompute it with `{MAKE_RESULTS} {name}`")
             runs.append(h)
         out[label] = runs
     return out
-
-
-def final_loss(history, last=None):
-    """Mean training loss over the last ``last`` iterations (default: the last 10 %)."""
-    n = len(history.loss)
-    k = last or max(1, n // 10)
-    return float(np.mean(history.loss[-k:])) if n else float("nan")
 
 
 @dataclass
@@ -146,6 +161,20 @@ def converged(history):
     return not history.diverged and float(history.test_acc[-1]) >= CONVERGED_ACCURACY
 
 
+def _twin(label, history, stored):
+    """The stored run of ``label`` made with the same config (and so the same seed)."""
+    runs = stored.get(label)
+    if runs is None:
+        raise KeyError(f"no stored runs labelled {label!r}; stored labels: {sorted(stored)}")
+    for run in runs:
+        if run.config == history.config:
+            return run
+    seeds = sorted(run.config.seed for run in runs)
+    raise LookupError(
+        f"no stored twin of {label!r} for seed {history.config.seed} with this config "
+        f"(stored seeds: {seeds}); store it with `{MAKE_RESULTS}`")
+
+
 def check_against_stored(live, stored):
     """Compare recomputed Histories (``label -> History``) with stored ones of the same seed.
 
@@ -154,7 +183,7 @@ def check_against_stored(live, stored):
     """
     out = []
     for label, h in live.items():
-        twin = next(s for s in stored[label] if s.config == h.config)
+        twin = _twin(label, h, stored)
         loss_diff = abs(final_loss(h) - final_loss(twin)) / final_loss(twin)
         acc_diff = abs(float(h.test_acc[-1]) - float(twin.test_acc[-1]))
         if converged(twin):

@@ -1,0 +1,170 @@
+"""What a chapter page needs beyond the maths: numbers in its prose, and its checks.
+
+**Numbers in the prose.**  A code cell names a number with the format the text
+shows it in, and the markdown below quotes the name with MyST's ``{eval}`` role::
+
+    final_acc = book.shown(history.test_acc[-1], ".4f")      # code cell
+    ... ends at {eval}`final_acc` test accuracy ...           # markdown cell
+
+``shown`` returns the number itself (it computes like a float, int or str)
+whose printed form is the formatted text, ``0.9707``.  In JupyterLab,
+jupyterlab-myst asks the kernel for ``final_acc`` when the markdown cell runs
+and shows that text.  When the book is built, ``start()`` (the first code cell
+of every chapter calls it) hands the same values to the HTML: after each code
+cell it evaluates the names that the markdown cells up to the next code cell
+quote, and glues them for MyST-NB, so the page shows exactly what a reader who
+runs the notebook sees at that point.  Outside a build ``start()`` does nothing.
+
+**Checks that guard the build.**  A hidden cell asserts that the chapter's
+numbers lie where the text says they do::
+
+    with book.checks("Fig. 4: both learning rates converge"):
+        assert fig4_acc > 0.95
+
+When the book is built or tested (``GDLIB_BOOK_STRICT=1``, set by ``make``)
+a failed assertion fails the build.  In a reader's session, who may have
+changed a learning rate, it prints one line instead and the notebook runs on.
+"""
+
+import contextlib
+import json
+import os
+import re
+import sys
+import traceback
+
+__all__ = ["shown", "Shown", "start", "checks", "strict", "STRICT_ENV", "NOTEBOOK_ENV"]
+
+STRICT_ENV = "GDLIB_BOOK_STRICT"       # "1": failed checks raise (book build, nbval)
+NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"   # path of the notebook being built (set by _ext)
+
+
+# -- numbers in the prose -----------------------------------------------------
+
+class Shown:
+    """Mixin: a number or text whose printed form is fixed when it is made (``shown``)."""
+
+    text = ""
+
+    def __repr__(self):
+        return self.text
+
+    __str__ = __repr__
+
+
+class ShownFloat(Shown, float):
+    pass
+
+
+class ShownInt(Shown, int):
+    pass
+
+
+class ShownText(Shown, str):
+    pass
+
+
+def shown(value, fmt=""):
+    """``value`` (a number or text) that prints as ``format(value, fmt)``.
+
+    NumPy scalars become plain Python numbers.  ``fmt`` is a format spec:
+    ``".4f"``, ``",d"``, ``".1%"``, ``".3g"``.
+    """
+    if hasattr(value, "item") and callable(value.item):      # NumPy scalar or 0-d array
+        value = value.item()
+    if isinstance(value, str):
+        cls = ShownText
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"shown() takes a number or a str, got {type(value).__name__}")
+    else:
+        cls = ShownInt if isinstance(value, int) else ShownFloat
+    out = cls(value)
+    out.text = format(value, fmt)
+    return out
+
+
+_EVAL = re.compile(r"\{eval\}`([^`]+)`")
+
+
+def _quoted_after_each_code_cell(cells):
+    """For every code cell's source: the ``{eval}`` names that the markdown after it quotes."""
+    plan, current = [], None
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code":
+            current = (source, [])
+            plan.append(current)
+        elif cell["cell_type"] == "markdown" and current is not None:
+            current[1].extend(_EVAL.findall(source))
+    return plan
+
+
+class _Gluer:
+    """The build's half of ``{eval}``: glue each quoted name after the cell before it."""
+
+    def __init__(self, shell, path):
+        with open(path, encoding="utf-8") as f:
+            self.plan = _quoted_after_each_code_cell(json.load(f)["cells"])
+        self.shell, self.next, self.glued = shell, 0, {}
+
+    def __call__(self, result):
+        source = result.info.raw_cell if result.info is not None else None
+        for k in range(self.next, len(self.plan)):
+            if self.plan[k][0] == source:
+                self.next = k + 1
+                for name in self.plan[k][1]:
+                    self._glue(name)
+                return
+
+    def _glue(self, name):
+        from myst_nb import glue
+
+        value = eval(name, self.shell.user_ns)    # a name the chapter's own code defined
+        text = repr(value)
+        if name in self.glued:
+            if self.glued[name] != text:
+                raise ValueError(f"{{eval}}`{name}` is quoted where it is {self.glued[name]} "
+                                 f"and again where it is {text}: give the later number its "
+                                 "own name")
+            return
+        self.glued[name] = text
+        glue(name, value, display=False)
+
+
+def start():
+    """Call once, in a chapter's first code cell.  In a book build, glue the prose's numbers."""
+    path = os.environ.get(NOTEBOOK_ENV)
+    if not path:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    for hook in list(shell.events.callbacks["post_run_cell"]):
+        if isinstance(hook, _Gluer):
+            shell.events.unregister("post_run_cell", hook)
+    shell.events.register("post_run_cell", _Gluer(shell, path))
+
+
+# -- checks -------------------------------------------------------------------
+
+def strict():
+    """True when failed checks must raise: the book build and the notebook tests."""
+    return os.environ.get(STRICT_ENV, "") == "1"
+
+
+@contextlib.contextmanager
+def checks(what=""):
+    """Run the asserts of a hidden check cell: fatal in a build, one line for a reader."""
+    try:
+        yield
+    except AssertionError as e:
+        if strict():
+            raise
+        where = traceback.extract_tb(e.__traceback__)[-1].line or ""
+        message = str(e).split("\n", 1)[0]
+        detail = f" ({message})" if message else ""
+        about = f" about {what}" if what else ""
+        print(f"Note: your run differs from the book's{about}: `{where}` no longer holds"
+              f"{detail}. That is expected if you changed a setting.", file=sys.stdout)
