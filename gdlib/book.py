@@ -9,11 +9,13 @@ shows it in, and the markdown below quotes the name with MyST's ``{eval}`` role:
 ``shown`` returns the number itself (it computes like a float, int or str)
 whose printed form is the formatted text, ``0.9707``.  In JupyterLab,
 jupyterlab-myst asks the kernel for ``final_acc`` when the markdown cell runs
-and shows that text.  When the book is built, ``start()`` (the first code cell
-of every chapter calls it) hands the same values to the HTML: after each code
-cell it evaluates the names that the markdown cells up to the next code cell
-quote, and glues them for MyST-NB, so the page shows exactly what a reader who
-runs the notebook sees at that point.  Outside a build ``start()`` does nothing.
+and shows that text once the notebook has run.  When the book is built,
+``start()`` (every chapter calls it in its first code cell) hands the same
+values to the HTML: after each code cell it evaluates the names that the
+markdown cells up to the next code cell quote, and glues them for MyST-NB.
+Since JupyterLab shows a name's value at the end of the notebook and the
+build its value where the text stands, a quoted name must keep its value
+(the build fails otherwise): give each number its own name.
 
 **Checks that guard the build.**  A hidden cell asserts that the chapter's
 numbers lie where the text says they do::
@@ -33,7 +35,8 @@ import re
 import sys
 import traceback
 
-__all__ = ["shown", "Shown", "start", "checks", "strict", "STRICT_ENV", "NOTEBOOK_ENV"]
+__all__ = ["shown", "Shown", "start", "show_code", "checks", "strict", "STRICT_ENV",
+           "NOTEBOOK_ENV"]
 
 STRICT_ENV = "GDLIB_BOOK_STRICT"       # "1": failed checks raise (book build, nbval)
 NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"   # path of the notebook being built (set by _ext)
@@ -114,7 +117,22 @@ class _Gluer:
                 self.next = k + 1
                 for name in self.plan[k][1]:
                     self._glue(name)
+                if self.next == len(self.plan):
+                    self._check_unchanged()
                 return
+
+    def _check_unchanged(self):
+        """After the last cell: every quoted name still has the value the text showed.
+
+        jupyterlab-myst evaluates a markdown cell's names when the whole notebook
+        has run, so a name changed further down would read differently there.
+        """
+        for name, text in self.glued.items():
+            now = repr(eval(name, self.shell.user_ns))
+            if now != text:
+                raise ValueError(f"{{eval}}`{name}` is quoted where it is {text}, but a later "
+                                 f"cell changes it to {now}, which JupyterLab would show: "
+                                 "give one of the two values another name")
 
     def _glue(self, name):
         from myst_nb import glue
@@ -132,19 +150,40 @@ class _Gluer:
 
 
 def start():
-    """Call once, in a chapter's first code cell.  In a book build, glue the prose's numbers."""
-    path = os.environ.get(NOTEBOOK_ENV)
-    if not path:
-        return
+    """A chapter's first code cell calls this: the book's figure style, and in a build, glue.
+
+    Figures are drawn at twice the pixels they are shown at (sharp on
+    high-density screens) with the book's font sizes (``plots.BOOK_STYLE``).
+    In a book build it also glues the names that the prose quotes (see above).
+    """
     from IPython import get_ipython
 
+    from .plots import use_book_style
+
+    use_book_style()
     shell = get_ipython()
     if shell is None:
         return
+    shell.run_line_magic("config", "InlineBackend.figure_formats = ['retina']")
+    path = os.environ.get(NOTEBOOK_ENV)
     for hook in list(shell.events.callbacks["post_run_cell"]):
         if isinstance(hook, _Gluer):
             shell.events.unregister("post_run_cell", hook)
-    shell.events.register("post_run_cell", _Gluer(shell, path))
+    if path:
+        shell.events.register("post_run_cell", _Gluer(shell, path))
+
+
+def show_code(obj):
+    """Show the source code of ``obj`` (a gdlib class or function): the code being taught.
+
+    The code is read from gdlib itself when the cell runs, so what the page
+    shows is what trains the network.
+    """
+    import inspect
+
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```"))
 
 
 # -- checks -------------------------------------------------------------------

@@ -104,6 +104,17 @@ def test_a_name_quoted_twice_with_two_values_fails_the_build(tmp_path, monkeypat
         run_cell(gluer, shell, "x = 2", x=2)
 
 
+def test_a_name_changed_after_its_quote_fails_the_build(tmp_path, monkeypatch):
+    """JupyterLab shows a quoted name's value once all cells ran: it must not change."""
+    monkeypatch.setattr("myst_nb.glue", lambda *a, **k: None)
+    path = notebook(tmp_path, [("code", "x = 1"), ("markdown", "{eval}`x`"), ("code", "x = 2")])
+    shell = FakeShell()
+    gluer = book._Gluer(shell, path)
+    run_cell(gluer, shell, "x = 1", x=1)
+    with pytest.raises(ValueError, match="a later cell changes it to 2"):
+        run_cell(gluer, shell, "x = 2", x=2)
+
+
 def test_start_does_nothing_outside_a_build(monkeypatch):
     monkeypatch.delenv(book.NOTEBOOK_ENV, raising=False)
     assert book.start() is None

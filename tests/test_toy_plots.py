@@ -126,3 +126,13 @@ def test_trajectory_plot_has_one_path_per_optimizer():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["SGD (20 steps)", "AdaGrad (20 steps)", "minimum"]
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("label, shown", [
+    ("eta = 0.1", "η = 0.1"), ("gamma = 0.5", "γ = 0.5"), ("Adadelta x 0.01", "Adadelta x 0.01"),
+    ("momentum = 0.9, eta = 0.01", "momentum = 0.9, η = 0.01"), ("beta", "beta")])
+def test_legends_write_eta_and_gamma_as_the_text_does(label, shown):
+    assert plots.greek(label) == shown
+    ax = plots.plot_loss([history([1.0, 0.5, 0.2])], [label])
+    assert ax.get_legend().get_texts()[0].get_text() == shown
+    plt.close("all")
