@@ -14,8 +14,8 @@ import numpy as np
 
 from .metrics import default_window, smooth
 
-__all__ = ["use_book_style", "BOOK_STYLE", "greek", "plot_training", "plot_loss", "plot_accuracy", "plot_seed_spread",
-           "plot_trajectories"]
+__all__ = ["use_book_style", "BOOK_STYLE", "greek", "plot_training", "plot_loss",
+           "plot_accuracy", "plot_seed_spread", "plot_trajectories"]
 
 
 # Sizes chosen for figures about 10 inches wide shown in a 700-800 px column:
