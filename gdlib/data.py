@@ -98,8 +98,8 @@ class Dataset:
 
     def __repr__(self) -> str:
         arrays = ("x_train", "t_train", "x_test", "t_test")
-        shown = (f"{a}={getattr(self, a).shape} {getattr(self, a).dtype}" for a in arrays)
-        return f"Dataset(name={self.name!r}, {', '.join(shown)})"
+        shown = (f"  {a}={getattr(self, a).shape} {getattr(self, a).dtype}," for a in arrays)
+        return f"Dataset(name={self.name!r},\n" + "\n".join(shown) + "\n)"
 
 
 class _Place(NamedTuple):

@@ -159,8 +159,10 @@ def test_gzip_detected_by_magic_not_name(tmp_path, files):
 def test_load_dataset_and_repr(tmp_path, files):
     ds = data.load_dataset(data_dir=write(tmp_path / "d", files))
     assert ds.name == "mnist" and ds.x_train.shape == (12, 784) and ds.t_test.shape == (5,)
-    assert repr(ds) == ("Dataset(name='mnist', x_train=(12, 784) float32, t_train=(12,) int64, "
-                        "x_test=(5, 784) float32, t_test=(5,) int64)")
+    assert repr(ds) == ("Dataset(name='mnist',\n  x_train=(12, 784) float32,\n"
+                        "  t_train=(12,) int64,\n  x_test=(5, 784) float32,\n"
+                        "  t_test=(5,) int64,\n)")
+    assert max(len(line) for line in repr(ds).splitlines()) < 60    # never clipped on a page
     with pytest.raises(AttributeError):
         ds.name = "other"
 
