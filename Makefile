@@ -2,6 +2,7 @@
 #   make book   execute every notebook and build the HTML into _build/html
 #   make test   ruff, a full book build, pytest over tests/, nbval over chapters/
 #   make check  ruff and the unit tests: no book build, no browser (under a minute)
+#   make student  the student edition: notebooks without solutions, executed, and its HTML
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it too)
 
 PYTHON ?= python3
@@ -25,7 +26,7 @@ STRICT := GDLIB_BOOK_STRICT=1
 
 BOOK_ARGS ?=
 
-.PHONY: venv book test check lint clean distclean
+.PHONY: venv book student test check lint clean distclean
 
 venv: $(STAMP)
 
@@ -38,7 +39,15 @@ $(STAMP): $(REQS)
 
 book: venv
 	$(KERNEL_ENV) $(STRICT) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
+	$(BIN)/python scripts/editions.py plain
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# The student edition in _build/student: its notebooks, executed, and its HTML
+# (_build/student/_build/html). The full book stays the teacher's answer key.
+student: venv
+	$(BIN)/python scripts/editions.py student
+	$(KERNEL_ENV) $(BIN)/jupyter-book build _build/student -W -n --keep-going
+	@echo "The student edition is at $(CURDIR)/_build/student/_build/html/index.html"
 
 lint: venv
 	$(BIN)/ruff check .
@@ -52,7 +61,7 @@ test: lint
 
 # The contributor's loop: everything that needs neither a built book nor a browser.
 check: lint
-	$(BIN)/python -m pytest -q -m "not browser" tests/
+	$(BIN)/python -m pytest -q -m "not browser and not book" tests/
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
