@@ -171,3 +171,38 @@ def test_math_is_typeset_somewhere(visit):
     page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
     page.evaluate("() => MathJax.startup.promise")
     assert page.locator("mjx-container").count() > 0
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_every_image_says_what_it_shows(visit, doc):
+    """Alt text that describes the figure: not missing, not a file name or a hash."""
+    images = visit(f"{doc}.html").page.evaluate(
+        "() => [...document.querySelectorAll('main img')].map("
+        "i => [i.getAttribute('src'), i.getAttribute('alt') || ''])")
+    for src, alt in images:
+        words = alt.split()
+        assert len(words) >= 4, f"{doc}: image {src} has alt text {alt!r}"
+        assert not any(len(w) >= 32 and w.isalnum() for w in words), f"{doc}: {src}: {alt!r}"
+        assert not alt.endswith((".png", ".svg", ".jpg")), f"{doc}: {src}: {alt!r}"
+
+
+def test_korean_is_drawn_with_the_books_own_font(visit):
+    """The glossary's Hangul uses the subset font shipped in _static (no CJK font needed)."""
+    page = visit("chapters/09_references.html").page
+    page.evaluate("() => document.fonts.ready")
+    term = page.locator("dt", has_text="경사하강법").first
+    assert term.count() == 1
+    page.wait_for_function(
+        "() => document.fonts.check('16px \"Book Hangul\"', '경사하강법')", timeout=10_000)
+    family = term.evaluate("e => getComputedStyle(e).fontFamily")
+    assert family.startswith('"Book Hangul"'), family
+    loaded = page.evaluate("() => [...document.fonts].filter(f => f.family.includes("
+                           "'Book Hangul') && f.status === 'loaded').length")
+    assert loaded >= 1
+    size = (HTML / "_static" / "fonts" / "book-hangul.woff").stat().st_size
+    assert size < 200_000, f"the Hangul subset is {size} bytes"
+
+
+def test_the_footer_names_the_licence(visit):
+    footer = visit("index.html").page.locator("footer").inner_text()
+    assert "MIT" in footer and "CC BY 4.0" in footer
