@@ -1,6 +1,7 @@
 # Build the book and run the tests in a local virtual environment.
 #   make book   execute every notebook and build the HTML into _build/html
 #   make test   ruff, a full book build, pytest over tests/, nbval over chapters/
+#   make lab    open the chapters in JupyterLab (kernel and data as the book build has them)
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it too)
 
 PYTHON ?= python3
@@ -21,7 +22,7 @@ KERNEL_ENV := env -u MPLBACKEND
 
 BOOK_ARGS ?=
 
-.PHONY: venv book test lint clean distclean
+.PHONY: venv book test lint lab clean distclean
 
 venv: $(STAMP)
 
@@ -45,6 +46,18 @@ test: lint
 	@$(MAKE) --no-print-directory book BOOK_ARGS=--all
 	$(BIN)/python -m pytest tests/
 	$(KERNEL_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 chapters/
+
+# JupyterLab on the chapters, as the build runs them: the venv's `python3` kernel
+# (JUPYTER_PREFER_ENV_PATH), no MPLBACKEND, cells run in chapters/, and GDLIB_DATA
+# passed through when it is set (otherwise gdlib.data finds MNIST in its cache).
+# Extra options: make lab LAB_ARGS="--no-browser --port=8890"
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: venv
+	@echo "MNIST from $${GDLIB_DATA:-the gdlib cache (~/.cache/gdlib), downloaded if missing}"
+	$(KERNEL_ENV) $(BIN)/jupyter-lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
+		--LabApp.default_url=/lab/tree/chapters/01_introduction.ipynb $(LAB_ARGS)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
