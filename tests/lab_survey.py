@@ -112,6 +112,9 @@ PROBES = [
     ("figure", md(":::{figure} data:image/gif;base64,"
                   "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs="
                   "\n:name: fig-dot\n\nA dot.\n:::")),
+    ("code-figure", code("from matplotlib.figure import Figure\nfig = Figure(figsize=(2, 1))\n"
+                         "fig.subplots().plot([0, 1])\nfig")),
+    ("numref-code-figure", md("NUMREF-CODE-FIGURE: {numref}`fig-code`")),
     ("numref", md("NUMREF: {numref}`fig-dot`, {numref}`Figure %s <fig-dot>`, "
                   "{numref}`fig-paper-7` (other notebook)")),
     ("literalinclude", md("```{literalinclude} ../gdlib/optimizers.py\n:pyobject: SGD\n```")),
@@ -142,6 +145,8 @@ def write_notebook(path, probes):
             cell.metadata["jupyter"] = {"outputs_hidden": True}
         if probe == "hidden-input":
             cell.metadata["jupyter"] = {"source_hidden": True}
+        if probe == "code-figure":       # as the chapters name their figures (myst-nb)
+            cell.metadata["mystnb"] = {"figure": {"name": "fig-code", "caption": "A line."}}
         cells.append(cell)
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
@@ -205,6 +210,8 @@ def main():
         nb = LabNotebook(page, lab, path).open()
         time.sleep(1)
         record["before_run"] = eval_values(page)[0]
+        record["before_run_html"] = page.evaluate("""() => window.jupyterapp.shell.currentWidget
+            .content.widgets[2].node.querySelector('.myst').innerHTML""")
         nb.run_all()
         t0 = time.monotonic()
         timeline = []
