@@ -3,6 +3,7 @@
 #   make test   ruff, a full book build, pytest over tests/, nbval over chapters/
 #   make check  ruff and the unit tests: no book build, no browser (under a minute)
 #   make student  the student edition: notebooks without solutions, executed, and its HTML
+#   make lab    open the chapters in JupyterLab (kernel and data as the book build has them)
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it too)
 
 PYTHON ?= python3
@@ -26,7 +27,7 @@ STRICT := GDLIB_BOOK_STRICT=1
 
 BOOK_ARGS ?=
 
-.PHONY: venv book student test check lint clean distclean
+.PHONY: venv book student test check lint lab clean distclean
 
 venv: $(STAMP)
 
@@ -62,6 +63,18 @@ test: lint
 # The contributor's loop: everything that needs neither a built book nor a browser.
 check: lint
 	$(BIN)/python -m pytest -q -m "not browser and not book" tests/
+
+# JupyterLab on the chapters, as the build runs them: the venv's `python3` kernel
+# (JUPYTER_PREFER_ENV_PATH), no MPLBACKEND, cells run in chapters/, and GDLIB_DATA
+# passed through when it is set (otherwise gdlib.data finds MNIST in its cache).
+# Extra options: make lab LAB_ARGS="--no-browser --port=8890"
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: venv
+	@echo "MNIST from $${GDLIB_DATA:-the gdlib cache (~/.cache/gdlib), downloaded if missing}"
+	$(KERNEL_ENV) $(BIN)/jupyter-lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
+		--LabApp.default_url=/lab/tree/chapters/01_introduction.ipynb $(LAB_ARGS)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
