@@ -58,7 +58,7 @@ lint: venv
 test: lint
 	@$(MAKE) --no-print-directory book BOOK_ARGS=--all
 	$(BIN)/python -m pytest tests/
-	$(KERNEL_ENV) $(STRICT) $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 chapters/
+	$(KERNEL_ENV) $(STRICT) $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 chapters/ guide/
 
 # The contributor's loop: everything that needs neither a built book nor a browser.
 check: lint

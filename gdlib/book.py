@@ -35,8 +35,8 @@ import re
 import sys
 import traceback
 
-__all__ = ["shown", "Shown", "start", "show_code", "checks", "strict", "STRICT_ENV",
-           "NOTEBOOK_ENV"]
+__all__ = ["shown", "Shown", "start", "show_code", "show_markdown", "checks", "strict",
+           "STRICT_ENV", "NOTEBOOK_ENV"]
 
 STRICT_ENV = "GDLIB_BOOK_STRICT"       # "1": failed checks raise (book build, nbval)
 NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"   # path of the notebook being built (set by _ext)
@@ -171,6 +171,13 @@ def start():
             shell.events.unregister("post_run_cell", hook)
     if path:
         shell.events.register("post_run_cell", _Gluer(shell, path))
+
+
+def show_markdown(text):
+    """Show ``text`` (a Markdown table, say) as formatted text, in the HTML and in Jupyter."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
 
 
 def show_code(obj):

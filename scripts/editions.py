@@ -127,8 +127,13 @@ def write_student(out):
     if out.exists():
         shutil.rmtree(out)
     (out / "chapters").mkdir(parents=True)
-    for name in ("_toc.yml", "index.md", "references.bib"):
+    for name in ("index.md", "references.bib"):
         shutil.copy(ROOT / name, out / name)
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")          # no teacher's guide
+    (out / "_toc.yml").write_text(re.sub(r"^\s*- file: guide/teachers\n", "", toc, flags=re.M),
+                                  encoding="utf-8")
+    (out / "guide").mkdir()
+    shutil.copy(ROOT / "guide" / "run.ipynb", out / "guide" / "run.ipynb")
     shutil.copytree(ROOT / "_ext", out / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     config = config.replace("title: Gradient Descent for Deep Learning",
