@@ -21,12 +21,14 @@ found in the venv first: ``JUPYTER_PREFER_ENV_PATH=1``), without
 The temporary user settings change three things against a reader's default:
 autosave is off (a run must never write outputs into ``chapters/``), every
 cell is attached to the page (``windowingMode: none``, so the page text is the
-whole notebook), and JupyterLab never fetches news or checks for updates.
+whole notebook), and JupyterLab never fetches news or checks for updates. The
+checkpoint JupyterLab makes of every notebook it opens goes to the temporary
+directory too, not into ``chapters/.ipynb_checkpoints``.
 ``expose_app_in_browser`` lets the harness read the notebook model
 (``window.jupyterapp``); every action goes through the UI.
 
-Importable by other browser tests: the fixtures ``chromium``, ``lab_server``
-and ``lab_page`` are plain pytest fixtures (``from lab_harness import ...``).
+Importable by other browser tests: ``chromium`` and ``lab_server`` are plain
+module-scoped pytest fixtures (``from lab_harness import chromium, lab_server``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,6 +157,8 @@ class LabServer:
             f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.expose_app_in_browser=True",
             "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+            # JupyterLab makes a checkpoint of every notebook it opens: not in the repository
+            f"--FileCheckpoints.checkpoint_dir={self._tmp_path / 'checkpoints'}",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -162,7 +167,7 @@ class LabServer:
     def start(self):
         self._check_installed()
         self._tmp = tempfile.TemporaryDirectory(prefix="gdlib-lab-")
-        tmp = Path(self._tmp.name)
+        tmp = self._tmp_path = Path(self._tmp.name)
         env = self._environment(tmp)
         self.log_path = tmp / "server.log"
         for _attempt in range(3):           # a free port can be taken before we bind it
@@ -228,10 +233,8 @@ class LabServer:
         descendants = []
         if self.process.poll() is None:
             try:
-                import psutil
-
                 descendants = psutil.Process(self.process.pid).children(recursive=True)
-            except Exception:          # the server may already be gone
+            except psutil.NoSuchProcess:       # the server ended meanwhile
                 descendants = []
             try:
                 self.shutdown_kernels()
@@ -246,7 +249,7 @@ class LabServer:
         for child in descendants:
             try:
                 child.kill()
-            except Exception:          # psutil.NoSuchProcess: it ended, as it should
+            except psutil.NoSuchProcess:       # it ended, as it should
                 pass
         self._log.close()
         self.process = None
@@ -351,10 +354,6 @@ class RunReport:
         """The rendered text of every markdown cell, collapsed parts included."""
         return "\n".join(c["textContent"] for c in self.markdown_cells)
 
-    def visible_text(self):
-        """What a reader sees without opening anything: markdown and outputs."""
-        return "\n".join(c.get("text") or c.get("outputText", "") for c in self.cells)
-
     def raw_myst(self):
         """(cell index, pattern, excerpt) for MyST syntax left as text in rendered markdown."""
         found = []
@@ -364,11 +363,6 @@ class RunReport:
                 if at >= 0:
                     found.append((c["index"], pattern, c["textContent"][max(0, at - 30):at + 60]))
         return found
-
-    def closed_and_open_details(self):
-        closed = [d for c in self.markdown_cells for d in c["details"] if not d["open"]]
-        opened = [d for c in self.markdown_cells for d in c["details"] if d["open"]]
-        return closed, opened
 
 
 class LabNotebook:
@@ -459,23 +453,3 @@ def lab_server():
     """A JupyterLab on the repository root, stopped with its kernels after the module."""
     with LabServer(ROOT) as lab:
         yield lab
-
-
-@pytest.fixture
-def lab_page(chromium, lab_server):
-    """A fresh browser context and page; offline (only the lab's own URL loads)."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    external = []
-
-    def route(r):
-        if r.request.url.startswith(lab_server.url) or r.request.url.startswith(("data:", "blob:")):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.external_requests = external
-    yield page
-    context.close()

@@ -11,6 +11,9 @@ the page shows (issue 7, item 5):
 - chapter 8: the training panel is displayed, and moving a slider changes its image;
 - the notebook file is unchanged afterwards (nothing was saved into chapters/).
 
+``test_the_checks_catch_faults`` runs a small notebook with one fault of each
+kind through the same checks, so each of them is seen to fail.
+
 Which chapters run: ``GDLIB_LAB_CHAPTERS`` (default ``1,2,3``: they run in
 seconds). ``all``, or numbers such as ``1-3,8`` or ``4 5``; chapters 4-8 train on
 MNIST for minutes each. The number check reads ``_build/html`` (``make book``).
@@ -114,14 +117,16 @@ def html_numbers(browser, number):
 # ------------------------------------------------------------------ one run per chapter
 
 class ChapterRun:
-    def __init__(self, number, notebook, report, digest_before):
+    def __init__(self, number, notebook, report, files_before):
         self.number, self.notebook, self.report = number, notebook, report
         self.path = CHAPTER_FILES[number]
-        self.digest_before = digest_before
+        self.files_before = files_before
 
 
-def _digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _files(path):
+    """The notebook's digest and the files beside it (checkpoints would show here)."""
+    return (hashlib.sha256(path.read_bytes()).hexdigest(),
+            sorted(str(p.relative_to(path.parent)) for p in path.parent.rglob("*")))
 
 
 @pytest.fixture(scope="module", params=CHAPTERS, ids=lambda n: CHAPTER_FILES[n].stem)
@@ -129,7 +134,7 @@ def chapter(request, chromium, lab_server):  # noqa: F811 (fixtures from lab_har
     """Chapter ``n`` opened in a fresh page, all cells run; its kernel is shut down after."""
     number = request.param
     path = CHAPTER_FILES[number]
-    before = _digest(path)
+    before = _files(path)
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
@@ -153,13 +158,45 @@ def test_the_selection_is_read():
             selected_chapters(bad)
 
 
+def run_problems(report):
+    """What went wrong while the notebook ran: error outputs, cells never run, tracebacks."""
+    problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
+    if report.not_run:
+        problems.append(f"code cells that never ran: {report.not_run}")
+    if "Traceback" in report.output_text():
+        problems.append("a traceback shows in an output")
+    problems += report.page_errors
+    return problems
+
+
+def _is_solution(summary):
+    return re.match(r"\s*(Start of )?Solution\b", summary) is not None
+
+
+def solutions(report):
+    """The collapsible solutions (<details> whose summary starts "Solution")."""
+    return [d for c in report.markdown_cells for d in c["details"] if _is_solution(d["summary"])]
+
+
+def open_solutions(report):
+    """Solutions a reader sees without a click: open <details>, and the code cells of a
+    gated solution ({solution-start} ... {solution-end}), which no <details> holds,
+    unless their input is hidden (metadata jupyter.source_hidden)."""
+    shown = [d["summary"] for d in solutions(report) if d["open"]]
+    inside = False
+    for c in report.cells:
+        if c["type"] == "markdown" and "{solution-start}" in c["source"]:
+            inside = True
+        elif c["type"] == "markdown" and "{solution-end}" in c["source"]:
+            inside = False
+        elif inside and c["type"] == "code" and not c["inputHidden"]:
+            shown.append(f"code cell {c['index']}")
+    return shown
+
+
 def test_runs_without_errors(chapter):
-    r = chapter.report
-    assert not r.errors, f"{chapter.path.name}: error outputs {r.errors}"
-    assert not r.not_run, f"{chapter.path.name}: code cells that never ran: {r.not_run}"
-    outputs = r.output_text()
-    assert "Traceback" not in outputs, f"{chapter.path.name}: a traceback shows in an output"
-    assert not r.page_errors, f"{chapter.path.name}: uncaught errors in the page: {r.page_errors}"
+    problems = run_problems(chapter.report)
+    assert not problems, f"{chapter.path.name}: {problems}"
 
 
 def test_no_raw_myst(chapter):
@@ -177,32 +214,18 @@ def test_numbers_from_the_html_appear(chapter, chromium):  # noqa: F811
                          f"the HTML prose are not in the JupyterLab page: {missing[:20]}")
 
 
-def _is_solution(summary):
-    return re.match(r"\s*(Start of )?Solution\b", summary) is not None
-
-
 def test_solutions_start_collapsed(chapter):
-    r = chapter.report
-    solutions = [d for c in r.markdown_cells for d in c["details"] if _is_solution(d["summary"])]
-    assert solutions, f"{chapter.path.name}: no collapsible solution found"
-    opened = [d["summary"] for d in solutions if d["open"]]
-    assert not opened, f"{chapter.path.name}: solutions open at the start: {opened}"
-    # A gated solution ({solution-start} ... {solution-end}) spans code cells that
-    # no <details> can hold: their input must be hidden (metadata jupyter.source_hidden).
-    inside, shown = False, []
-    for c in r.cells:
-        if c["type"] == "markdown" and "{solution-start}" in c["source"]:
-            inside = True
-        elif c["type"] == "markdown" and "{solution-end}" in c["source"]:
-            inside = False
-        elif inside and c["type"] == "code" and not c["inputHidden"]:
-            shown.append(c["index"])
-    assert not shown, f"{chapter.path.name}: solution code cells shown open: {shown}"
+    assert solutions(chapter.report), f"{chapter.path.name}: no collapsible solution found"
+    shown = open_solutions(chapter.report)
+    assert not shown, f"{chapter.path.name}: solutions shown open at the start: {shown}"
 
 
 def test_notebook_file_unchanged(chapter):
-    assert _digest(chapter.path) == chapter.digest_before, (
-        f"{chapter.path.name} was written while it ran in JupyterLab")
+    digest, files = _files(chapter.path)
+    digest_before, files_before = chapter.files_before
+    assert digest == digest_before, f"{chapter.path.name} was written while it ran in JupyterLab"
+    new = sorted(set(files) - set(files_before))
+    assert not new, f"running {chapter.path.name} in JupyterLab left files in chapters/: {new}"
 
 
 _PANELS_JS = r"""
@@ -244,3 +267,45 @@ def test_missing_numbers_matches_whole_tokens():
     assert missing_numbers(page, ["set has 60,000", "0.5", "15", "0.9707"]) == []
     assert missing_numbers(page, ["5", "0.97", "set has 6", "60"]) == ["5", "0.97", "set has 6",
                                                                       "60"]
+
+
+# ------------------------------------------------------------------ the checks can fail
+
+_FAULTY = [
+    ("markdown", "The value is {eval}`value` and `{glue:text}` stays raw."),
+    ("code", "value = 0.9707"),
+    ("markdown", ":::{dropdown} Solution to Exercise 9.1\n:open:\nshown\n:::"),
+    ("markdown", "```{solution-start} ex-9-2\n:class: dropdown\n```"),
+    ("code", "answer = 42"),
+    ("markdown", "```{solution-end}\n```"),
+    ("code", "raise ValueError('a check that fires')"),
+    ("code", "never = True"),
+]
+
+
+def test_the_checks_catch_faults(chromium, tmp_path):  # noqa: F811
+    """A notebook with one fault of each kind, run like a chapter: every check reports it."""
+    import nbformat
+    from lab_harness import LabServer
+
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    nb = nbformat.v4.new_notebook(cells=[make[kind](src) for kind, src in _FAULTY])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nbformat.write(nb, tmp_path / "faulty.ipynb")
+    with LabServer(tmp_path) as lab:
+        context = chromium.new_context()
+        try:
+            notebook = LabNotebook(context.new_page(), lab, "faulty.ipynb").open()
+            notebook.run_all()
+            report = notebook.wait_until_run(timeout=120)
+        finally:
+            context.close()
+    problems = run_problems(report)
+    assert any("ValueError: a check that fires" in p for p in problems), problems
+    assert any("never ran: [7]" in p for p in problems), problems
+    assert [pattern for _, pattern, _ in report.raw_myst()] == ["{glue"]
+    assert open_solutions(report) == ["Solution to Exercise 9.1", "code cell 4"]
+    # After an error the kernel aborts the queued {eval} requests too: every value of
+    # the page stays unevaluated, shown as its expression ("is value").
+    assert missing_numbers(report.markdown_text(), ["is 0.9707", "is value"]) == ["is 0.9707"]
