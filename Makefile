@@ -24,6 +24,9 @@ KERNEL_ENV := env -u MPLBACKEND
 # The book build and the notebook tests fail on a chapter check that no longer
 # holds (gdlib.book.checks); a reader's session only prints a line.
 STRICT := GDLIB_BOOK_STRICT=1
+# The book build, nbval and the student edition each execute the chapters: the
+# paper's figure runs are trained once and reused (gdlib.paper.figures.run_figure).
+export GDLIB_RUN_CACHE ?= $(CURDIR)/_build/run-cache
 
 BOOK_ARGS ?=
 
