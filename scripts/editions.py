@@ -294,11 +294,16 @@ def plain_notebook(source, executed, bib, figures, titles, chapter):
     """The plain edition of one chapter: ``source`` and ``executed`` are notebook dicts."""
     convert = Plain(glued_values(executed), bib, figures, titles, chapter)
     nb = copy.deepcopy(source)
+    cells = []
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
+            if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+                continue                     # jupyterlab-myst's front matter, for one
             set_text(cell, convert.markdown(cell_text(cell)))
         else:
             cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    nb["cells"] = cells
     nb["metadata"]["colab"] = {"provenance": []}
     return nb
 
