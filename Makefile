@@ -1,5 +1,6 @@
 # Build the book and run the tests in a local virtual environment.
 #   make book   execute every notebook and build the HTML into _build/html
+#   make widgets-js  the widget JavaScript the book serves itself (npm ci + vendor step)
 #   make test   ruff, a full book build, pytest over tests/, nbval over chapters/
 #   make clean  remove build outputs (keeps .venv; `make distclean` removes it too)
 
@@ -19,9 +20,20 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # tests) figures would never reach the book.
 KERNEL_ENV := env -u MPLBACKEND
 
+# The book build shows every panel in its precomputed form (gdlib.widgets.show);
+# everywhere else (nbval, a reader's kernel) the panels are live.
+BOOK_ENV := GDLIB_WIDGETS=static
+
+# Widget JavaScript: npm installs the versions package-lock.json pins into
+# node_modules/ (not in git); scripts/vendor_widgets_js.py checks them against the
+# Python ipywidgets and copies what the pages load, with licences, to
+# _vendor/_static/widgets/ (an html_extra_path: it lands in _build/html/_static/widgets/).
+WIDGETS_JS := _vendor/_static/widgets/manifest.json
+NPM ?= npm
+
 BOOK_ARGS ?=
 
-.PHONY: venv book test lint clean distclean
+.PHONY: venv book test lint clean distclean widgets-js
 
 venv: $(STAMP)
 
@@ -32,8 +44,15 @@ $(STAMP): $(REQS)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)"
 	@touch $@
 
-book: venv
-	$(KERNEL_ENV) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
+widgets-js: $(WIDGETS_JS)
+
+$(WIDGETS_JS): package.json package-lock.json scripts/vendor_widgets_js.py $(STAMP)
+	$(BIN)/python scripts/vendor_widgets_js.py --check
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	$(BIN)/python scripts/vendor_widgets_js.py
+
+book: venv widgets-js
+	$(KERNEL_ENV) $(BOOK_ENV) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 lint: venv
@@ -47,8 +66,8 @@ test: lint
 	$(KERNEL_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 chapters/
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache _vendor
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

@@ -1,4 +1,4 @@
-"""Copy the widget JavaScript the HTML book loads into _static/widgets/ (no CDN).
+"""Copy the widget JavaScript the HTML book loads into _vendor/_static/widgets/ (no CDN).
 
     npm ci --ignore-scripts                        # node_modules/ from package-lock.json
     python scripts/vendor_widgets_js.py            # check versions, then copy
@@ -8,6 +8,12 @@
 with widgets load require.js and @jupyter-widgets/html-manager's embed-amd.js
 (``nb_ipywidgets_js`` in _config.yml points at the copies), which bundles the
 base, controls and output widget modules, so nothing is fetched from elsewhere.
+
+Why ``_vendor/`` and not the book's ``_static/``: Jupyter Book puts every .js
+file under a ``_static/`` folder of the source on *every* page, which would
+load 3.6 MB of widget code on pages without widgets and twice on the others.
+``_vendor/`` is an ``html_extra_path``: Sphinx copies it into the HTML as it
+is (``_build/html/_static/widgets/``), and only pages with widgets load it.
 
 The check fails (exit 1, saying what to change) when the JavaScript and the
 Python ipywidgets drift apart:
@@ -20,7 +26,7 @@ Python ipywidgets drift apart:
 * package.json must pin exactly what package-lock.json resolved.
 
 Licences travel with the files: require.js keeps its licence header, and
-_static/widgets/LICENSES.txt gives each file's package, version and licence,
+LICENSES.txt beside them gives each file's package, version and licence,
 with the BSD-3-Clause text of Jupyter widgets and the notices of the
 third-party code the bundle contains.
 """
@@ -38,10 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "package-lock.json"
 PACKAGE = ROOT / "package.json"
 MODULES = ROOT / "node_modules"
-TARGET = ROOT / "_static" / "widgets"
+TARGET = ROOT / "_vendor" / "_static" / "widgets"
 HTML_MANAGER = "@jupyter-widgets/html-manager"
 SHARED = ("@jupyter-widgets/base", "@jupyter-widgets/base-manager",
           "@jupyter-widgets/controls", "@jupyter-widgets/output")
+ASSETS_JS = ROOT / "_ext" / "widget-assets.js"   # ours: tells the bundle where its fonts are
 LAB_MANAGER = "share/jupyter/labextensions/@jupyter-widgets/jupyterlab-manager/package.json"
 
 
@@ -120,7 +127,7 @@ def vendor(target=TARGET):
         shutil.rmtree(target)
     target.mkdir(parents=True)
     copied = {"require.js": MODULES / "requirejs" / "require.js", "embed-amd.js": embed,
-              **{p.name: p for p in assets}}
+              "widget-assets.js": ASSETS_JS, **{p.name: p for p in assets}}
     for name, source in copied.items():
         shutil.copyfile(source, target / name)
     (target / "LICENSES.txt").write_text(_licences(version, requirejs, manager, copied))
@@ -143,6 +150,7 @@ def _licences(version, requirejs, manager, copied):
         f"embed-amd.js  {HTML_MANAGER} {version}, licence BSD-3-Clause (Project Jupyter; "
         "text below); it bundles @jupyter-widgets/base, controls and output (BSD-3-Clause) "
         "and the third-party code whose notices follow the licence text",
+        "widget-assets.js  this book's own (MIT, as the book): where embed-amd.js finds fonts",
         f"*.woff2 etc.  Font Awesome Free {fonts['version']} fonts, bundled by html-manager: "
         f"licence {fonts['license']} (https://fontawesome.com/license/free)",
         "",

@@ -29,7 +29,7 @@ from gdlib.widgets import (
     PanelSpec,
     ToySetting,
     TrainingPanel,
-    show_panel,
+    panel_for,
     static_mode,
 )
 from gdlib.widgets import panel as panel_module
@@ -459,7 +459,7 @@ TOY = ExplorerSpec(name="toy", page="toy", base=ToySetting(steps=30),
 def test_static_training_panel_shows_every_grid_run(monkeypatch):
     monkeypatch.setenv(MODE_ENV, "static")
     grid = {index: train(config, DATA) for index, config in TINY.points()}
-    box = show_panel(TINY, DATA, grid=grid)
+    box = panel_for(TINY, DATA, grid=grid)
     outer = box.children[-1]
     pictures = [inner.children[j].children[1] for inner in outer.children for j in range(2)]
     assert len(pictures) == TINY.size == 4
@@ -473,12 +473,12 @@ def test_static_training_panel_shows_every_grid_run(monkeypatch):
     wrong = dict(grid)
     wrong[(0, 0)] = grid[(1, 1)]
     with pytest.raises(ValueError, match="another config"):
-        show_panel(TINY, DATA, grid=wrong)
+        panel_for(TINY, DATA, grid=wrong)
 
 
 def test_static_explorer_runs_its_grid(monkeypatch):
     monkeypatch.setenv(MODE_ENV, "static")
-    box = show_panel(TOY)
+    box = panel_for(TOY)
     pictures = [child.children[1] for child in box.children[-1].children]
     assert len(pictures) == 3 and all(bytes(p.value).startswith(PNG) for p in pictures)
     statuses = [child.children[0].value for child in box.children[-1].children]
@@ -488,13 +488,13 @@ def test_static_explorer_runs_its_grid(monkeypatch):
 def test_show_panel_is_live_outside_the_book_build(monkeypatch):
     monkeypatch.delenv(MODE_ENV, raising=False)
     assert not static_mode()
-    live = show_panel(TINY, DATA)
+    live = panel_for(TINY, DATA)
     assert isinstance(live, TrainingPanel) and live.wait().config == BASE.replace(lr=0.05)
     assert "gdlib-panel-tiny" in live.widget._dom_classes
-    assert isinstance(show_panel(TOY), Explorer)
+    assert isinstance(panel_for(TOY), Explorer)
     monkeypatch.setenv(MODE_ENV, "html")
     with pytest.raises(ValueError, match="GDLIB_WIDGETS"):
-        show_panel(TOY)
+        panel_for(TOY)
 
 
 def test_specs_refuse_unknown_fields_and_controls():

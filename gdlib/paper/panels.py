@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from IPython.display import display
+
 from .. import __version__
 from ..experiments import (  # issue 6 moves these to gdlib.paper.figures (only import here)
     ACCURACY_TOLERANCE,
@@ -33,11 +35,11 @@ from ..experiments import (  # issue 6 moves these to gdlib.paper.figures (only 
     load_figure,
 )
 from ..train import History, TrainConfig, train
-from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, show_panel, static_mode
+from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, panel_for, static_mode
 from ..widgets.panel import run_label
 from ..widgets.static import payload_bytes
 
-__all__ = ["PANELS", "EXPLORERS", "SPECS", "SHORT", "GRIDS_DIR", "show", "load_grid",
+__all__ = ["PANELS", "EXPLORERS", "SPECS", "SHORT", "GRIDS_DIR", "show", "build", "load_grid",
            "grid_path", "save_grid_run", "check_grid", "GridDrift"]
 
 GRIDS_DIR = Path(__file__).resolve().parent / "grids"
@@ -244,15 +246,16 @@ def _log(text):
     print(f"[gdlib panels] {text}", file=sys.__stderr__, flush=True)
 
 
-def show(name, data=None):
-    """Display panel ``name`` of ``SPECS``: live in a kernel, precomputed in the book build."""
+def build(name, data=None):
+    """Panel ``name`` of ``SPECS``: live in a kernel, precomputed in the book build
+    (where the grid is checked first and the build log says what it cost)."""
     if name not in SPECS:
         raise KeyError(f"no panel {name!r}; the book's panels are {sorted(SPECS)}")
     spec = SPECS[name]
     static = static_mode()
     start = time.perf_counter()
     if isinstance(spec, ExplorerSpec):
-        shown = show_panel(spec)
+        shown = panel_for(spec)
         if static:
             _log(f"{name}: {spec.size} runs computed and drawn in "
                  f"{time.perf_counter() - start:.1f} s, "
@@ -262,13 +265,18 @@ def show(name, data=None):
         from ..data import load_dataset
         data = load_dataset(spec.base.dataset)
     if not static:
-        return show_panel(spec, data, grid=load_grid(name, strict=False),
-                          compare=_compare(name))
+        return panel_for(spec, data, grid=load_grid(name, strict=False),
+                         compare=_compare(name))
     grid = load_grid(name)
     result, seconds = check_grid(name, data, grid)
     drawn = time.perf_counter()
-    shown = show_panel(spec, data, grid=grid, compare=_compare(name))
+    shown = panel_for(spec, data, grid=grid, compare=_compare(name))
     _log(f"{name}: {spec.size} stored runs; recomputed {result.label} in {seconds:.1f} s "
          f"({'bit-identical' if result.identical else 'within tolerance'}); images drawn in "
          f"{time.perf_counter() - drawn:.1f} s, {payload_bytes(shown) / 1e6:.2f} MB in the page")
     return shown
+
+
+def show(name, data=None):
+    """Display panel ``name`` (see ``build``); the one line a chapter cell needs."""
+    display(build(name, data))

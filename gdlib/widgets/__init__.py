@@ -3,7 +3,7 @@
 ``panel``     ``TrainingPanel``: sliders that retrain the MNIST network (in a thread)
 ``explorer``  ``Explorer``: optimizer paths on the 2-D toy surfaces, redrawn as a slider moves
 ``static``    the precomputed form: sliders jslinked to Stacks of images, no kernel needed
-``show``      ``PanelSpec``/``ExplorerSpec`` and ``show_panel``, the call a chapter makes
+``show``      ``PanelSpec``/``ExplorerSpec``, ``panel_for`` and ``show_panel``
 ``render``    figures as PNG/JPEG bytes (Agg, thread-safe, 2x pixels)
 
 Which form ``show_panel`` displays is set by ``GDLIB_WIDGETS`` (``static`` in
@@ -12,7 +12,7 @@ Which form ``show_panel`` displays is set by ``GDLIB_WIDGETS`` (``static`` in
 
 from .explorer import Explorer, ToySetting
 from .panel import CONTROLS, TrainingPanel
-from .show import MODE_ENV, Axis, ExplorerSpec, PanelSpec, show_panel, static_mode
+from .show import MODE_ENV, Axis, ExplorerSpec, PanelSpec, panel_for, show_panel, static_mode
 
 __all__ = ["TrainingPanel", "CONTROLS", "Explorer", "ToySetting", "Axis", "PanelSpec",
-           "ExplorerSpec", "show_panel", "static_mode", "MODE_ENV"]
+           "ExplorerSpec", "panel_for", "show_panel", "static_mode", "MODE_ENV"]

@@ -2,7 +2,8 @@
 
 A ``PanelSpec`` (MNIST training) or ``ExplorerSpec`` (toy surfaces) says what
 a panel controls live and over which grid of one or two ``Axis`` its
-precomputed form runs.  ``show_panel(spec, data, grid=...)`` displays
+precomputed form runs.  ``show_panel(spec, data, grid=...)`` displays (and
+``panel_for`` returns)
 
 * the live panel (``TrainingPanel`` / ``Explorer``) in a reader's kernel,
   Binder or a local Jupyter: it retrains for any value;
@@ -26,7 +27,8 @@ from .explorer import Explorer, ToySetting
 from .panel import CONTROLS, TrainingPanel, config_for
 from .static import static_explorer, static_training_panel
 
-__all__ = ["Axis", "PanelSpec", "ExplorerSpec", "show_panel", "static_mode", "MODE_ENV"]
+__all__ = ["Axis", "PanelSpec", "ExplorerSpec", "panel_for", "show_panel", "static_mode",
+           "MODE_ENV"]
 
 MODE_ENV = "GDLIB_WIDGETS"
 MODES = ("live", "static")
@@ -176,21 +178,22 @@ def _indices(grid):
     return [(i, j) for i in range(len(grid[0].options)) for j in range(len(grid[1].options))]
 
 
-def show_panel(spec, data=None, *, grid=None, compare=None):
-    """Display ``spec``'s panel: live in a kernel, precomputed when the book is built.
+def panel_for(spec, data=None, *, grid=None, compare=None):
+    """``spec``'s panel, live in a kernel or precomputed when the book is built.
 
     ``data``     the Dataset a training panel trains on (live) and counts (static)
     ``grid``     training panels: grid index -> History (needed for the static form;
                  live, its runs fill the cache, so grid settings come back at once)
     ``compare``  training panels: label -> History drawn in grey
-    Returns the live panel object or the static widget.
+    Returns the live ``TrainingPanel``/``Explorer`` or the static widget; the
+    outer box carries the CSS classes ``gdlib-panel`` and ``gdlib-panel-<name>``.
     """
     static = static_mode()
     if isinstance(spec, ExplorerSpec):
         shown = static_explorer(spec) if static else Explorer(spec.base)
     elif isinstance(spec, PanelSpec):
         if data is None:
-            raise ValueError(f"panel {spec.name!r} needs data: show_panel(spec, data, ...)")
+            raise ValueError(f"panel {spec.name!r} needs data: panel_for(spec, data, ...)")
         if static:
             if grid is None:
                 raise ValueError(f"panel {spec.name!r}: the book's static form needs its grid")
@@ -201,10 +204,15 @@ def show_panel(spec, data=None, *, grid=None, compare=None):
                                   compare=compare, presets=spec.presets,
                                   optimizers=spec.optimizers, cache=(grid or {}).values())
     else:
-        raise TypeError(f"show_panel takes a PanelSpec or an ExplorerSpec, got {spec!r}")
+        raise TypeError(f"panel_for takes a PanelSpec or an ExplorerSpec, got {spec!r}")
     live_widget = getattr(shown, "widget", None)
     if live_widget is not None:
         live_widget.add_class("gdlib-panel")
         live_widget.add_class(f"gdlib-panel-{spec.name}")
-    display(shown)
     return shown
+
+
+def show_panel(spec, data=None, *, grid=None, compare=None):
+    """Display ``panel_for(spec, data, grid=grid, compare=compare)`` (returns nothing, so
+    a cell that ends with this call shows the panel once)."""
+    display(panel_for(spec, data, grid=grid, compare=compare))
