@@ -8,11 +8,12 @@ so a new one appears by itself; ``window`` stands for ``gamma`` by eq. 13),
 the start point and the number of steps.  Toy runs take milliseconds, so the
 explorer redraws synchronously on every slider event (``continuous_update``).
 
-Speed: the figure is kept between redraws.  Its background (contours, axes,
-ticks) is rendered once per surface and number of steps and restored from a
-pixel copy; only the path, its end points and the value curve are drawn
-anew (blitting), and the picture is sent as JPEG, which encodes ten times
-faster than PNG.  The precomputed form (``static``) uses the same drawing.
+Speed: the figure is kept between redraws.  Its background is kept as pixel
+copies: the contours and axes once per surface, the value axes once per
+number of steps (drawn over the first); a redraw restores them and draws only
+the path, its end points and the value curve (blitting), and the picture is
+sent as JPEG, which encodes ten times faster than PNG.  The precomputed form
+(``static``) uses the same drawing.
 """
 
 import inspect
@@ -119,9 +120,11 @@ class PathFigure:
 
     def __init__(self):
         self.fig = new_figure(FIGSIZE)
-        self.key = None                   # (surface, steps) the background was drawn for
+        self.surface = None     # the surface whose contours the figure holds
+        self.steps = None       # the number of steps the value axis was drawn for
 
-    def _background(self, surface_name, steps):
+    def _surface_background(self, surface_name):
+        """Contours and axes, drawn once per surface; the value axes left blank."""
         fig = self.fig
         fig.clear()
         surface = SURFACES[surface_name]
@@ -132,26 +135,39 @@ class PathFigure:
         ax_path.set_title(SURFACE_NAMES[surface_name], fontsize=9)
         fmax = float(np.max(surface.f(*np.meshgrid(np.linspace(*surface.xlim, 50),
                                                      np.linspace(*surface.ylim, 50)))))
-        ax_f.set(xlim=(0, steps), yscale="log", ylim=(FLOOR, 10 ** math.ceil(math.log10(fmax))),
+        ax_f.set(yscale="log", ylim=(FLOOR, 10 ** math.ceil(math.log10(fmax))),
                  xlabel="step t", ylabel="f(x, y) − min f")
         ax_f.grid(alpha=0.3)
         ax_f.set_title("value along the path", fontsize=9)
         self.path, = ax_path.plot([], [], ".-", ms=2.5, lw=1, color="C0", animated=True)
         self.start, = ax_path.plot([], [], "o", ms=6, color="C3", animated=True)
         self.end, = ax_path.plot([], [], "X", ms=7, color="C0", mec="k", mew=0.6, animated=True)
-        self.text = ax_path.text(0.02, 0.97, "", transform=ax_path.transAxes, va="top",
+        self.text = ax_path.text(0.02, 0.03, "", transform=ax_path.transAxes, va="bottom",
                                  fontsize=8, animated=True,
                                  bbox=dict(fc="white", ec="0.8", alpha=0.85))
         self.value, = ax_f.plot([], [], lw=1.4, color="C0", animated=True)
         self.axes = (ax_path, ax_f)
+        ax_f.set_visible(False)
         fig.canvas.draw()
-        self.pixels = fig.canvas.copy_from_bbox(fig.bbox)
-        self.key = (surface_name, steps)
+        self.blank = fig.canvas.copy_from_bbox(fig.bbox)
+        ax_f.set_visible(True)
+        self.surface, self.steps = surface_name, None
+
+    def _steps_background(self, steps):
+        """The value axes for ``steps`` drawn over the surface's background (~50 ms)."""
+        ax_f = self.axes[1]
+        ax_f.set_xlim(0, steps)
+        self.fig.canvas.restore_region(self.blank)
+        self.fig.draw_artist(ax_f)
+        self.pixels = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.steps = steps
 
     def draw(self, setting, points):
         """Draw ``points`` over the background; return f - min f along them."""
-        if self.key != (setting.surface, setting.steps):
-            self._background(setting.surface, setting.steps)
+        if self.surface != setting.surface:
+            self._surface_background(setting.surface)
+        if self.steps != setting.steps:
+            self._steps_background(setting.steps)
         surface = SURFACES[setting.surface]
         with np.errstate(all="ignore"):      # a diverging path overflows f: drawn clipped
             f = surface.f(points[:, 0], points[:, 1]) - surface.f(*surface.minimum)
