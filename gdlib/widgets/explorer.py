@@ -27,7 +27,7 @@ from .. import plots, toy
 from ..optimizers import gamma_from_window
 from ..train import OPTIMIZERS
 from .panel import NAMES, effective_rate
-from .render import image_widget, new_figure, to_jpeg, to_png
+from .render import STATIC_COLORS, image_widget, new_figure, to_jpeg, to_png
 
 __all__ = ["Explorer", "PathFigure", "ToySetting", "SURFACES", "hyperparameters",
            "make_toy_optimizer", "toy_path"]
@@ -36,6 +36,8 @@ SURFACES = {"valley": toy.anisotropic_quadratic(), "rosenbrock": toy.rosenbrock(
 SURFACE_NAMES = {"valley": "valley x²/20 + y²", "rosenbrock": "Rosenbrock"}
 STARTS = {"valley": (-9.0, 4.0), "rosenbrock": (-1.5, 2.0)}   # the book's start points
 FIGSIZE = (10.0, 3.6)
+CONTOURS = 20           # contour levels: fewer than the chapters' figures, lighter images
+DOTS_UP_TO = 200        # paths of at most this many steps show a dot per step
 FLOOR = 1e-16            # f - min f is drawn on a log axis: zero becomes this
 MAX_STEPS = 3000
 LR_DEFAULTS = {"adadelta": 1.0, "sgd": 0.1, "momentum": 0.1, "adagrad": 0.5, "rmsprop": 0.1}
@@ -130,7 +132,7 @@ class PathFigure:
         surface = SURFACES[surface_name]
         ax_path, ax_f = fig.subplots(1, 2, gridspec_kw=dict(
             width_ratios=[1.2, 1], left=0.065, right=0.975, bottom=0.14, top=0.9, wspace=0.2))
-        plots.plot_trajectories(surface, {}, ax=ax_path)
+        plots.plot_trajectories(surface, {}, ax=ax_path, levels=CONTOURS)
         ax_path.legend(loc="lower right", fontsize=7)
         ax_path.set_title(SURFACE_NAMES[surface_name], fontsize=9)
         fmax = float(np.max(surface.f(*np.meshgrid(np.linspace(*surface.xlim, 50),
@@ -173,6 +175,7 @@ class PathFigure:
             f = surface.f(points[:, 0], points[:, 1]) - surface.f(*surface.minimum)
         self.fig.canvas.restore_region(self.pixels)
         self.path.set_data(points[:, 0], points[:, 1])
+        self.path.set_marker("." if len(points) <= DOTS_UP_TO + 1 else "None")
         self.start.set_data(points[:1, 0], points[:1, 1])
         self.end.set_data(points[-1:, 0], points[-1:, 1])
         self.text.set_text(f"{label(setting)}\n{len(points) - 1} steps")
@@ -184,11 +187,17 @@ class PathFigure:
         return f
 
     def render(self, setting, fmt="jpeg"):
-        """``(image bytes, points, status)`` of ``setting``; ``fmt`` is jpeg or png."""
+        """``(image bytes, points, status)`` of ``setting``.
+
+        ``fmt``: ``jpeg`` (live redraws: fastest), ``png``, or ``static`` (a palette
+        PNG, smallest, for the precomputed form)."""
         points = toy_path(setting)
         f = self.draw(setting, points)
-        encode = to_jpeg if fmt == "jpeg" else to_png
-        return encode(self.fig, draw=False), points, describe(setting, points, f)
+        if fmt == "jpeg":
+            image = to_jpeg(self.fig, draw=False)
+        else:
+            image = to_png(self.fig, draw=False, colors=STATIC_COLORS if fmt == "static" else None)
+        return image, points, describe(setting, points, f)
 
 
 def describe(setting, points, f):

@@ -6,8 +6,8 @@ slider events.  Figures are rendered at ``SCALE`` times the pixels they are
 shown at (``DISPLAY_DPI`` px per inch on screen), and the image widget is
 given the 1x width, so a 2x ("retina") screen shows every pixel and a 1x
 screen scales down.  Live redraws favour speed (a low PNG compression level);
-the precomputed images of the HTML book favour size (``shrink_png``: a
-palette of at most 256 colours, then the densest compression).
+the precomputed images of the HTML book favour size (``to_png(colors=...)``:
+a palette of ``STATIC_COLORS`` colours, then the densest compression).
 """
 
 import io
@@ -17,11 +17,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["DISPLAY_DPI", "SCALE", "new_figure", "to_png", "to_jpeg", "shrink_png",
+__all__ = ["DISPLAY_DPI", "SCALE", "STATIC_COLORS", "new_figure", "to_png", "to_jpeg",
            "image_widget"]
 
 DISPLAY_DPI = 72       # CSS pixels per figure inch on screen
 SCALE = 2              # rendered pixels per CSS pixel
+STATIC_COLORS = 128    # palette of the precomputed images: smooth antialiasing, a third the bytes
 
 
 def new_figure(figsize):
@@ -39,14 +40,21 @@ def _pixels(fig, draw):
                             "raw", "RGBA", 0, 1).convert("RGB")
 
 
-def to_png(fig, compress_level=1, draw=True):
+def to_png(fig, compress_level=1, draw=True, colors=None):
     """PNG bytes of ``fig`` at its full (2x) resolution.
 
     ``draw=False`` encodes what the canvas holds already (after a blit).  One
     draw and one encoding: ``savefig`` would draw the figure a second time.
+    ``colors``: a palette of at most that many colours and the densest
+    compression, for the precomputed images a page carries (about 2.5x smaller).
     """
+    image = _pixels(fig, draw)
     buf = io.BytesIO()
-    _pixels(fig, draw).save(buf, format="png", compress_level=compress_level)
+    if colors:
+        image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.NONE).save(buf, format="png", optimize=True)
+    else:
+        image.save(buf, format="png", compress_level=compress_level)
     return buf.getvalue()
 
 
@@ -55,20 +63,6 @@ def to_jpeg(fig, draw=True, quality=90):
     about 5 ms where PNG takes 40 ms, for redraws while a slider moves."""
     buf = io.BytesIO()
     _pixels(fig, draw).save(buf, format="jpeg", quality=quality, subsampling=0)
-    return buf.getvalue()
-
-
-def shrink_png(png, colors=128):
-    """``png`` re-encoded with a palette of ``colors`` colours and the best compression.
-
-    Line plots on white use few colours; antialiased edges need more than a
-    handful, so 128 keeps them smooth at about a third of the bytes.
-    """
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    small = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
-                           dither=Image.Dither.NONE)
-    buf = io.BytesIO()
-    small.save(buf, format="png", optimize=True)
     return buf.getvalue()
 
 

@@ -10,8 +10,8 @@ second is linked to each of them (nested Stacks).  ``index`` is linked, not
 ``value``: a Stack counts its children, and an index stays an int whatever
 the option labels say.
 
-Images are shrunk (``render.shrink_png``) because a page carries all of them
-in its widget state, base64-encoded; ``payload_bytes`` says how much.
+Images get a palette (``render.to_png(colors=...)``) because a page carries
+all of them in its widget state, base64-encoded; ``payload_bytes`` says how much.
 """
 
 import base64
@@ -22,7 +22,7 @@ from .explorer import FIGSIZE as EXPLORER_FIGSIZE
 from .explorer import PathFigure
 from .panel import FIGSIZE as PANEL_FIGSIZE
 from .panel import describe_training, render_training, run_label
-from .render import image_widget, shrink_png, to_png
+from .render import STATIC_COLORS, image_widget, to_png
 
 __all__ = ["precomputed", "static_training_panel", "static_explorer", "payload_bytes",
            "static_note"]
@@ -111,10 +111,10 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
         if history.config != spec.point(*index):
             raise ValueError(f"the stored run for {index} of panel {spec.name!r} was made with "
                              f"another config; recompute the grid")
-        png = to_png(render_training(history, run_label(history.config, fields), refs), 6)
+        fig = render_training(history, run_label(history.config, fields), refs)
         what = describe_training(history.config, n_train, n_test)
         return w.VBox([w.HTML(f"<small>{what} {spec.note}</small>"),
-                       image_widget(PANEL_FIGSIZE, shrink_png(png))])
+                       image_widget(PANEL_FIGSIZE, to_png(fig, colors=STATIC_COLORS))])
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, note=static_note(spec.size, len(spec.grid)),
@@ -127,8 +127,8 @@ def static_explorer(spec):
     figure = PathFigure()
 
     def make(index):
-        png, _, status = figure.render(spec.point(*index), fmt="png")
-        return w.VBox([w.Label(status), image_widget(EXPLORER_FIGSIZE, shrink_png(png))])
+        png, _, status = figure.render(spec.point(*index), fmt="static")
+        return w.VBox([w.Label(status), image_widget(EXPLORER_FIGSIZE, png)])
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, note=static_note(spec.size, len(spec.grid)),
