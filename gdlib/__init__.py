@@ -9,7 +9,8 @@ Learning".  Each module holds one concern (see ``DESIGN`` in the README):
 ``train``       the training loop and the plain-data ``History`` it returns
 ``toy``         2-D test functions and optimizer trajectories
 ``plots``       matplotlib figures drawn from histories
-``widgets``     ipywidgets panels that retrain and redraw
+``widgets``     ipywidgets panels that retrain and redraw, and their precomputed form
+``paper``       this book's content: the panels of each chapter and their stored grids
 ``bench``       throughput benchmark (``python -m gdlib.bench``)
 """
 
