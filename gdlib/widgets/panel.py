@@ -48,7 +48,9 @@ REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
 FIRST_REDRAW = 8                    # iterations of a new run before its first picture
-REDRAW_SECONDS = 0.6                # then at most one redraw per this many seconds
+REDRAW_SECONDS = 1.0                # then one redraw per this many seconds of training
+# Redraws happen in the training thread, between iterations: drawn from another
+# thread they fight the training for the GIL and made a run twice as slow here.
 
 
 def config_for(base, values, presets=None):
@@ -463,7 +465,7 @@ class TrainingPanel:
     def _finish(self, generation, history, *, cached):
         with self._lock:
             version = self._refs_version
-        png = self._png(history, compress_level=6)
+        png = self._png(history)
         with self._lock:
             self._cache[history.config] = _Entry(history, png, version)
             self._cache.move_to_end(history.config)
