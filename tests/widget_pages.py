@@ -109,6 +109,13 @@ def positions(locator, kind):
     return int(float(locator.locator(".noUi-handle").get_attribute("aria-valuemax"))) + 1
 
 
+def position(locator, kind):
+    """Where a selector stands now (an index)."""
+    if kind == "dropdown":
+        return locator.locator("select").evaluate("s => s.selectedIndex")
+    return round(float(locator.locator(".noUi-handle").get_attribute("aria-valuenow")))
+
+
 def move(page, locator, kind, position):
     """Put a selector at ``position`` as a reader would: keyboard on a slider, or the list."""
     if kind == "dropdown":
@@ -124,36 +131,38 @@ def move(page, locator, kind, position):
                            arg=[handle.element_handle(), position], timeout=10_000)
 
 
-def drag_to_end(page, locator):
-    """Drag a slider's handle with the mouse to the far right; returns the new position."""
+def drag_across(page, locator):
+    """Drag a slider's handle with the mouse to the far end away from where it stands;
+    returns the new position."""
     handle = locator.locator(".noUi-handle")
     track = locator.locator(".noUi-target")
     handle.scroll_into_view_if_needed()
     hb, tb = handle.bounding_box(), track.bounding_box()
+    go_right = position(locator, "slider") < positions(locator, "slider") - 1
+    x = tb["x"] + tb["width"] + 20 if go_right else tb["x"] - 20
     page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
     page.mouse.down()
-    page.mouse.move(tb["x"] + tb["width"] + 20, hb["y"] + hb["height"] / 2, steps=8)
+    page.mouse.move(x, hb["y"] + hb["height"] / 2, steps=8)
     page.mouse.up()
-    return int(float(handle.get_attribute("aria-valuenow")))
+    return position(locator, "slider")
 
 
 def check_every_selector_moves(page, name):
-    """Move each selector of panel ``name`` through all its positions (the others at 0)
-    and assert every move shows another image; returns the number of images seen."""
+    """Move each selector of panel ``name`` through all its positions (the others where
+    they are), assert that every move shows another image, and put it back; returns
+    the number of different images seen."""
     seen = {shown(page, name)["digest"]}
     for locator, kind in selectors(page, name):
+        home = position(locator, kind)
         before = shown(page, name)["digest"]
-        for position in range(1, positions(locator, kind)):
-            move(page, locator, kind, position)
-            now = _changed(page, name, before)
-            seen.add(now)
-            before = now
-        move(page, locator, kind, 0)
-        _changed(page, name, before)
+        for p in [p for p in range(positions(locator, kind)) if p != home] + [home]:
+            move(page, locator, kind, p)
+            before = changed(page, name, before)
+            seen.add(before)
     return len(seen)
 
 
-def _changed(page, name, before, timeout=10.0):
+def changed(page, name, before, timeout=10.0):
     """Wait until panel ``name`` shows an image other than ``before``; return its digest."""
     end = time.monotonic() + timeout
     while True:

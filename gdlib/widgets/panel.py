@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 
 import ipywidgets as w
+from matplotlib.ticker import FuncFormatter
 
 from .. import plots
 from ..optimizers import gamma_from_window
@@ -45,6 +46,7 @@ NAMES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": 
          "adadelta": "Adadelta"}
 FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
 REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
+PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
 FIRST_REDRAW = 8                    # iterations of a new run before its first picture
@@ -129,7 +131,7 @@ def render_training(history, label, references=()):
     """
     fig = new_figure(FIGSIZE)
     ax_loss, ax_acc = fig.subplots(1, 2, gridspec_kw=dict(
-        left=0.075, right=0.99, bottom=0.14, top=0.97, wspace=0.22))
+        left=0.08, right=0.975, bottom=0.14, top=0.97, wspace=0.22))
     for ref_label, ref, dashed in references:
         first = (len(ax_loss.lines), len(ax_loss.texts), len(ax_acc.lines))
         plots.plot_loss([ref], [ref_label], ax=ax_loss)
@@ -144,6 +146,8 @@ def render_training(history, label, references=()):
     plots.plot_loss([history], [label], ax=ax_loss)
     plots.plot_accuracy([history], [label], ax=ax_acc)
     total = history.config.iterations or max(history.iterations, 1)
+    for axis in (ax_loss.yaxis.set_major_formatter, ax_loss.yaxis.set_minor_formatter):
+        axis(PLAIN)                      # 2.2, not 2.2 x 10^0: short labels keep the y label in
     for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
         ax.set_xlim(0, total)            # a stable axis while the run grows
         ax.set_xlabel("update (iteration)")

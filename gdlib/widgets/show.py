@@ -168,6 +168,13 @@ class ExplorerSpec:
     def size(self):
         return _size(self.grid)
 
+    @property
+    def start(self):
+        """The grid position the precomputed form shows first: ``base``'s, if the grid
+        holds it, else the first."""
+        return next((i for i in _indices(self.grid) if self.point(*i) == self.base),
+                    (0,) * len(self.grid))
+
     def point(self, *index):
         return self.base.replace(**_merge(self.grid, index))
 

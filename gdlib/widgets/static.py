@@ -36,40 +36,41 @@ def static_note(n_runs, n_axes):
             f"your own Jupyter to retrain live with any value.")
 
 
-def _selector(description, labels, dropdown):
+def _selector(description, labels, dropdown, start):
     options = [(label, i) for i, label in enumerate(labels)]
     common = {"description": description, "style": {"description_width": "9em"},
               "layout": w.Layout(width="460px")}
     if dropdown:
-        return w.Dropdown(options=options, value=0, **common)
-    return w.SelectionSlider(options=options, value=0, continuous_update=True, **common)
+        return w.Dropdown(options=options, value=start, **common)
+    return w.SelectionSlider(options=options, value=start, continuous_update=True, **common)
 
 
-def precomputed(axes, children, *, header=(), note="", css_class=None):
+def precomputed(axes, children, *, start=None, header=(), note="", css_class=None):
     """Selectors over precomputed widgets, linked in the browser.
 
     ``axes``      one or two ``(description, labels, dropdown)``
     ``children``  one widget per position: a list for one axis, a list of lists
                   (first axis outer) for two
+    ``start``     the position shown first, one index per axis (default: all 0)
     ``header``    widgets shown above the selectors
     ``note``      HTML shown under the selectors
     Returns a ``VBox``; ``css_class`` names it in the page (for tests and styles).
     """
     if len(axes) not in (1, 2):
         raise ValueError(f"a precomputed panel has one or two axes, got {len(axes)}")
-    selectors = [_selector(*axis) for axis in axes]
+    start = tuple(start or (0,) * len(axes))
+    selectors = [_selector(*axis, i) for axis, i in zip(axes, start, strict=True)]
+    _check_count(children, len(axes[0][1]), axes[0][0])
     if len(axes) == 1:
-        _check_count(children, len(axes[0][1]), axes[0][0])
-        stack = w.Stack(children=list(children), selected_index=0)
+        stack = w.Stack(children=list(children), selected_index=start[0])
         w.jslink((selectors[0], "index"), (stack, "selected_index"))
     else:
-        _check_count(children, len(axes[0][1]), axes[0][0])
         inner = []
         for row in children:
             _check_count(row, len(axes[1][1]), axes[1][0])
-            inner.append(w.Stack(children=list(row), selected_index=0))
+            inner.append(w.Stack(children=list(row), selected_index=start[1]))
             w.jslink((selectors[1], "index"), (inner[-1], "selected_index"))
-        stack = w.Stack(children=inner, selected_index=0)
+        stack = w.Stack(children=inner, selected_index=start[0])
         w.jslink((selectors[0], "index"), (stack, "selected_index"))
     box = w.VBox([*header, *selectors, w.HTML(f"<small>{note}</small>"), stack])
     if css_class:
@@ -117,7 +118,8 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
                        image_widget(PANEL_FIGSIZE, to_png(fig, colors=STATIC_COLORS))])
 
     children = _grid_children(spec, make)
-    return precomputed(_axes(spec), children, note=static_note(spec.size, len(spec.grid)),
+    return precomputed(_axes(spec), children, start=spec.check,
+                       note=static_note(spec.size, len(spec.grid)),
                        css_class=f"gdlib-panel-{spec.name}")
 
 
@@ -131,7 +133,8 @@ def static_explorer(spec):
         return w.VBox([w.Label(status), image_widget(EXPLORER_FIGSIZE, png)])
 
     children = _grid_children(spec, make)
-    return precomputed(_axes(spec), children, note=static_note(spec.size, len(spec.grid)),
+    return precomputed(_axes(spec), children, start=spec.start,
+                       note=static_note(spec.size, len(spec.grid)),
                        css_class=f"gdlib-panel-{spec.name}")
 
 
