@@ -28,12 +28,15 @@ __all__ = ["precomputed", "static_training_panel", "static_explorer", "payload_b
            "static_note"]
 
 
-def static_note(n_runs, n_axes):
+def static_note(n_runs, descriptions):
     """The line under a precomputed panel: what moves, and where it retrains live."""
-    sliders = "slider" if n_axes == 1 else "two sliders"
+    if len(descriptions) == 1:
+        each = f"one for each {descriptions[0]} offered above"
+    else:
+        each = f"one for each combination of {descriptions[0]} and {descriptions[1]}"
     return (f"These curves were precomputed when the book was built: {n_runs} runs of gdlib, "
-            f"one for each position of the {sliders}. Open this page on Binder or run it in "
-            f"your own Jupyter to retrain live with any value.")
+            f"{each}. Open this page on Binder or run it in your own Jupyter to retrain "
+            f"live with any value.")
 
 
 def _selector(description, labels, dropdown, start):
@@ -119,7 +122,7 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, start=spec.check,
-                       note=static_note(spec.size, len(spec.grid)),
+                       note=static_note(spec.size, [a.description for a in spec.grid]),
                        css_class=f"gdlib-panel-{spec.name}")
 
 
@@ -134,7 +137,7 @@ def static_explorer(spec):
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, start=spec.start,
-                       note=static_note(spec.size, len(spec.grid)),
+                       note=static_note(spec.size, [a.description for a in spec.grid]),
                        css_class=f"gdlib-panel-{spec.name}")
 
 
