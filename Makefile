@@ -46,7 +46,7 @@ $(STAMP): $(REQS)
 
 widgets-js: $(WIDGETS_JS)
 
-$(WIDGETS_JS): package.json package-lock.json scripts/vendor_widgets_js.py $(STAMP)
+$(WIDGETS_JS): package.json package-lock.json scripts/vendor_widgets_js.py _ext/widget-assets.js $(STAMP)
 	$(BIN)/python scripts/vendor_widgets_js.py --check
 	$(NPM) ci --ignore-scripts --no-audit --no-fund
 	$(BIN)/python scripts/vendor_widgets_js.py
