@@ -8,7 +8,9 @@ The book's precomputed panels draw these runs; each build recomputes one
 point per panel and fails if it drifted (gdlib.paper.panels.check_grid).
 Each file records the config that made it; nothing here is edited by hand.
 A config shared by several panels is trained once (the same config gives a
-bit-identical History).  Prints the time of each run and of each grid.
+bit-identical History).  Runs use one BLAS thread, as the live panels do, so a
+panel retraining a grid point reproduces it bit for bit on the same machine.
+Prints the time of each run and of each grid.
 """
 
 import argparse
@@ -18,6 +20,7 @@ import time
 from gdlib.data import load_dataset
 from gdlib.paper import panels
 from gdlib.train import History, train
+from gdlib.widgets.panel import limited_blas
 
 
 def main(argv=None):
@@ -43,7 +46,8 @@ def main(argv=None):
             start = time.perf_counter()
             history = known.get(config)
             if history is None:
-                history = train(config, data)
+                with limited_blas():     # the live panels train on one BLAS thread too
+                    history = train(config, data)
                 trained += 1
             how = f"{time.perf_counter() - start:.1f} s" if config not in known else "reused"
             known[config] = history

@@ -119,3 +119,13 @@ def test_the_stored_check_point_recomputes():
     """What every book build does, for one panel: recompute and compare."""
     result, _ = panels.check_grid("ch6", load_dataset("mnist"))
     assert result.ok
+
+
+@pytest.mark.mnist
+def test_a_live_panel_retrains_its_stored_grid_point():
+    """The live panel (cache empty) trains what the stored grid holds."""
+    spec = panels.PANELS["ch6"]
+    panel = TrainingPanel(load_dataset("mnist"), spec.base, controls=spec.controls)
+    live = panel.wait()
+    assert panel.trainings == 1
+    assert panels.compare_run("ch6", live, panels.load_grid("ch6")[spec.check]).ok

@@ -555,3 +555,17 @@ def test_runs_inside_a_jupyter_kernel():
     assert outputs[1].text.startswith("done: 30 updates")
     state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
     assert any(m["model_name"] == "ImageModel" for m in state.values())
+
+
+def test_panels_train_on_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def spy(config, data=None, **kwargs):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return train(config, data, **kwargs)
+
+    monkeypatch.setattr(panel_module, "train", spy)
+    TrainingPanel(DATA, BASE).wait()
+    assert seen == [{1}]

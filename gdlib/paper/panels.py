@@ -36,7 +36,7 @@ from ..experiments import (  # issue 6 moves these to gdlib.paper.figures (only 
 )
 from ..train import History, TrainConfig, train
 from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, panel_for, static_mode
-from ..widgets.panel import run_label
+from ..widgets.panel import limited_blas, run_label
 from ..widgets.static import payload_bytes
 
 __all__ = ["PANELS", "EXPLORERS", "SPECS", "SHORT", "GRIDS_DIR", "show", "build", "load_grid",
@@ -222,7 +222,8 @@ def check_grid(name, data, grid=None):
     grid = load_grid(name) if grid is None else grid
     config = spec.point(*spec.check)
     start = time.perf_counter()
-    live = train(config, data)
+    with limited_blas():             # as the grid was made, and as the live panel trains
+        live = train(config, data)
     seconds = time.perf_counter() - start
     result = compare_run(run_label(config, ("optimizer", *spec.controls)), live,
                          grid[spec.check])

@@ -23,6 +23,7 @@ arrives.  What it shows is exactly ``train(config, data)``: the widgets call
 The figure is drawn with the Agg canvas of ``render`` (thread-safe, 2x pixels).
 """
 
+import contextlib
 import math
 import threading
 import time
@@ -37,7 +38,7 @@ from ..train import OPTIMIZERS, _iterations, make_optimizer, train
 from .render import image_widget, new_figure, to_png
 
 __all__ = ["TrainingPanel", "CONTROLS", "config_for", "run_label", "describe_training",
-           "render_training", "effective_rate"]
+           "render_training", "effective_rate", "limited_blas"]
 
 CONTROLS = ("optimizer", "lr", "momentum", "window", "batch_size")
 BATCH_SIZES = (1, 32, 256)          # 1 is the paper's stochastic gradient descent (eq. 7)
@@ -46,6 +47,7 @@ NAMES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": 
          "adadelta": "Adadelta"}
 FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
 REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
+BLAS_THREADS = 1                    # BLAS threads of a panel's training (None: leave as is)
 PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
@@ -76,6 +78,22 @@ def config_for(base, values, presets=None):
 def uses(config, field):
     """True if ``config``'s optimizer reads ``field`` (momentum, window/gamma)."""
     return config.optimizer in USED_BY.get(field, (config.optimizer,))
+
+
+def limited_blas(threads=BLAS_THREADS):
+    """Run BLAS on ``threads`` threads inside the ``with`` block (threadpoolctl).
+
+    Measured on the book's 2-core machine while other jobs ran: 300 updates of
+    batch 256 took 4-8 s on one OpenBLAS thread and 40-74 s on two, whose
+    threads wait on each other when the cores are busy; on an idle machine two
+    threads are only a little faster.  Panels and the stored grids both train on
+    one thread, so a live run reproduces its stored grid point bit for bit.
+    The limit is process-wide while it holds.
+    """
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def effective_rate(lr, momentum):
@@ -455,7 +473,8 @@ class TrainingPanel:
                 last[0] = time.monotonic()
             return False
 
-        history = train(config, self.data, callback=callback)
+        with limited_blas():
+            history = train(config, self.data, callback=callback)
         if history.stopped_at is not None:
             with self._lock:
                 self.cancelled = history
