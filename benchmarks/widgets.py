@@ -11,6 +11,8 @@ Measured in this process, as a kernel sees it (no browser, no comm round trip):
 * explorer redraw: a slider of the 2-D explorer moves -> the new image is set
   (valley, and the worst case: Rosenbrock with 3,000 steps; and a change of
   the number of steps, which redraws the value axis)
+* the CPU time a retrain costs the process: on one BLAS thread, about what the
+  retrain takes on an idle core, whatever else the machine runs
 * memory: resident size over 100 changes (each waits for its first picture,
   every tenth for the end of its run, so runs, figures and the cache all churn)
 
@@ -67,11 +69,13 @@ def bench_panel(spec, data, repeat):
     panel.wait()
     clock = ImageClock(panel.image)
     lr = panel.controls["lr"]
-    first, whole, cancel, hit = [], [], [], []
+    first, whole, cpu, cancel, hit = [], [], [], [], []
     for value in fresh_lrs(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         lr.value = value
         panel.wait()
+        cpu.append(time.process_time() - c0)
         times = clock.after(t0)
         first.append(times[0])
         whole.append(times[-1])
@@ -92,6 +96,7 @@ def bench_panel(spec, data, repeat):
         assert not panel.busy(), "expected a cache hit"
         hit.append(clock.after(t0)[-1])
     return {"first redraw after a change": first, "whole retrain (300 updates)": whole,
+            "whole retrain, CPU time of the process": cpu,
             "cancel a running training": cancel, "cache hit": hit}
 
 
