@@ -1,5 +1,6 @@
 # Build the book and run the tests in a local virtual environment.
 #   make book   execute every notebook and build the HTML into _build/html
+#   make widgets-js  the widget JavaScript the book serves itself (npm ci + vendor step)
 #   make test   ruff, a full book build, pytest over tests/, nbval over chapters/
 #   make check  ruff and the unit tests: no book build, no browser (under a minute)
 #   make student  the student edition: notebooks without solutions, executed, and its HTML
@@ -28,9 +29,20 @@ STRICT := GDLIB_BOOK_STRICT=1
 # paper's figure runs are trained once and reused (gdlib.paper.figures.run_figure).
 export GDLIB_RUN_CACHE ?= $(CURDIR)/_build/run-cache
 
+# The book build shows every panel in its precomputed form (gdlib.widgets.show);
+# everywhere else (nbval, a reader's kernel) the panels are live.
+BOOK_ENV := GDLIB_WIDGETS=static
+
+# Widget JavaScript: npm installs the versions package-lock.json pins into
+# node_modules/ (not in git); scripts/vendor_widgets_js.py checks them against the
+# Python ipywidgets and copies what the pages load, with licences, to
+# _vendor/_static/widgets/ (an html_extra_path: it lands in _build/html/_static/widgets/).
+WIDGETS_JS := _vendor/_static/widgets/manifest.json
+NPM ?= npm
+
 BOOK_ARGS ?=
 
-.PHONY: venv book student test check lint lab clean distclean
+.PHONY: venv book student test check lint lab clean distclean widgets-js
 
 venv: $(STAMP)
 
@@ -41,8 +53,15 @@ $(STAMP): $(REQS)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)"
 	@touch $@
 
-book: venv
-	$(KERNEL_ENV) $(STRICT) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
+widgets-js: $(WIDGETS_JS)
+
+$(WIDGETS_JS): package.json package-lock.json scripts/vendor_widgets_js.py _ext/widget-assets.js $(STAMP)
+	$(BIN)/python scripts/vendor_widgets_js.py --check
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	$(BIN)/python scripts/vendor_widgets_js.py
+
+book: venv widgets-js
+	$(KERNEL_ENV) $(STRICT) $(BOOK_ENV) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
 	$(BIN)/python scripts/editions.py plain
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
@@ -80,8 +99,8 @@ lab: venv
 		--LabApp.default_url=/lab/tree/chapters/01_introduction.ipynb $(LAB_ARGS)
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache _vendor
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
