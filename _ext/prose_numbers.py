@@ -23,7 +23,8 @@ from myst_nb.core.variables import RetrievalError
 from myst_nb.ext.glue.utils import glue_warning, retrieve_glue_data
 from myst_nb.ext.utils import RoleBase
 
-NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"     # same name as gdlib.book.NOTEBOOK_ENV
+NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"     # same names as in gdlib.book
+CHANGED = "::changed"
 
 
 class GluedEval(RoleBase):
@@ -38,6 +39,13 @@ class GluedEval(RoleBase):
                 f"no value for {{eval}}`{name}` ({exc}): define {name} in a code cell above "
                 "this text (gdlib.book.shown) and call gdlib.book.start() in the chapter's "
                 "first code cell", self.document, self.line)]
+        try:
+            changed = retrieve_glue_data(self.document, name + CHANGED)
+        except RetrievalError:
+            changed = None
+        if changed is not None:
+            return [], [glue_warning(changed.data.get("text/plain", name).strip("'\""),
+                                     self.document, self.line)]
         text = data.data.get("text/plain")
         if text is None:
             return [], [glue_warning(f"{{eval}}`{name}` has no text form", self.document,

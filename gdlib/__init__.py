@@ -12,12 +12,13 @@ Learning".  Each module holds one concern; data flows one way,
 ``gradnoise``   how far a mini-batch gradient is from the full one
 ``toy``         2-D test functions and optimizer trajectories
 ``plots``       matplotlib figures drawn from histories and trajectories
-``widgets``     ipywidgets panels that retrain and redraw
+``widgets``     ipywidgets panels that retrain and redraw, and their precomputed form
 
 On top of that core: ``paper`` (this book's content: the figures' configs,
-stored results and the paper's claims), ``exercises`` (checkers that give a
-student feedback on an exercise) and ``book`` (what a chapter page needs:
-numbers in the prose, checks that guard the build).
+stored results, the paper's claims, the chapters' panels and their grids),
+``exercises`` (checkers that give a student feedback on an exercise) and
+``book`` (what a chapter page needs: numbers in the prose, checks that guard
+the build).
 """
 
 __version__ = "0.2.0"

@@ -35,11 +35,12 @@ import re
 import sys
 import traceback
 
-__all__ = ["shown", "Shown", "start", "show_code", "checks", "strict", "STRICT_ENV",
-           "NOTEBOOK_ENV"]
+__all__ = ["shown", "Shown", "start", "show_code", "show_markdown", "checks", "strict",
+           "STRICT_ENV", "NOTEBOOK_ENV"]
 
 STRICT_ENV = "GDLIB_BOOK_STRICT"       # "1": failed checks raise (book build, nbval)
 NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"   # path of the notebook being built (set by _ext)
+CHANGED = "::changed"                  # glued beside a name whose value moved (see _Gluer)
 
 
 # -- numbers in the prose -----------------------------------------------------
@@ -108,7 +109,7 @@ class _Gluer:
     def __init__(self, shell, path):
         with open(path, encoding="utf-8") as f:
             self.plan = _quoted_after_each_code_cell(json.load(f)["cells"])
-        self.shell, self.next, self.glued = shell, 0, {}
+        self.shell, self.next, self.glued, self.flagged = shell, 0, {}, set()
 
     def __call__(self, result):
         source = result.info.raw_cell if result.info is not None else None
@@ -130,23 +131,30 @@ class _Gluer:
         for name, text in self.glued.items():
             now = repr(eval(name, self.shell.user_ns))
             if now != text:
-                raise ValueError(f"{{eval}}`{name}` is quoted where it is {text}, but a later "
-                                 f"cell changes it to {now}, which JupyterLab would show: "
-                                 "give one of the two values another name")
+                self._changed(name, f"is quoted where it is {text}, but a later cell changes "
+                                    f"it to {now}, which JupyterLab would show: give one of "
+                                    "the two values another name")
+
+    def _changed(self, name, problem):
+        """Tell the build: an exception here would only be printed (IPython runs hooks
+        in a try), so the build's ``{eval}`` role finds this and fails the page."""
+        from myst_nb import glue
+
+        if name not in self.flagged:
+            self.flagged.add(name)
+            glue(name + CHANGED, f"{{eval}}`{name}` {problem}", display=False)
 
     def _glue(self, name):
         from myst_nb import glue
 
         value = eval(name, self.shell.user_ns)    # a name the chapter's own code defined
         text = repr(value)
-        if name in self.glued:
-            if self.glued[name] != text:
-                raise ValueError(f"{{eval}}`{name}` is quoted where it is {self.glued[name]} "
-                                 f"and again where it is {text}: give the later number its "
-                                 "own name")
-            return
-        self.glued[name] = text
-        glue(name, value, display=False)
+        if name not in self.glued:
+            self.glued[name] = text
+            glue(name, value, display=False)
+        elif self.glued[name] != text:
+            self._changed(name, f"is quoted where it is {self.glued[name]} and again where "
+                                f"it is {text}: give the later number its own name")
 
 
 def start():
@@ -171,6 +179,13 @@ def start():
             shell.events.unregister("post_run_cell", hook)
     if path:
         shell.events.register("post_run_cell", _Gluer(shell, path))
+
+
+def show_markdown(text):
+    """Show ``text`` (a Markdown table, say) as formatted text, in the HTML and in Jupyter."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
 
 
 def show_code(obj):

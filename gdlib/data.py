@@ -30,6 +30,7 @@ import hashlib
 import http.client
 import math
 import os
+import sys
 import tempfile
 import urllib.request
 import zlib
@@ -268,9 +269,15 @@ def _fetch_one(url: str, dataset: str, name: str, directory: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
             length, got = resp.headers.get("Content-Length"), 0
+            size = f" ({int(length) / 1e6:.1f} MB)" if length else ""
+            _say(f"gdlib.data: downloading {url}{size} into {directory} ...")
+            shown = 0
             while chunk := resp.read(1 << 20):
                 out.write(chunk)
                 got += len(chunk)
+                if length and got * 4 // int(length) > shown:         # a note per quarter
+                    shown = got * 4 // int(length)
+                    _say(f"  {name}: {25 * shown}%")
         if length is not None and got != int(length):
             raise DataError(f"connection cut: got {got} of {length} bytes")
         packed = tmp.read_bytes()
@@ -280,8 +287,14 @@ def _fetch_one(url: str, dataset: str, name: str, directory: Path) -> None:
         if expected is not None and actual != expected:
             raise DataError(f"SHA-256 of the uncompressed content is {actual}, not {expected}")
         os.replace(tmp, directory / (f"{name}.gz" if packed[:2] == _GZIP_MAGIC else name))
+        _say(f"  {name}: checked (SHA-256) and stored")
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _say(line: str) -> None:
+    """Progress of a download, the one thing this module reports (on stderr)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _unpack(data: bytes) -> bytes:

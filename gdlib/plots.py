@@ -94,7 +94,7 @@ def plot_accuracy(histories, labels, ax=None):
 
 def plot_training(histories, labels, title=None, window=None, logy=True):
     """The book's standard figure: training loss (left) and test accuracy (right)."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     plot_loss(histories, labels, ax=ax_loss, window=window, logy=logy)
     plot_accuracy(histories, labels, ax=ax_acc)
     if title:
@@ -120,7 +120,7 @@ def plot_seed_spread(groups, ax=None, window=None, logy=True):
         w = window or default_window(n)
         curves = np.array([smooth(h.loss[:n], w) for h in ok])
         mean, std = curves.mean(axis=0), curves.std(axis=0)
-        line, = ax.plot(np.arange(n), mean, label=f"{label} (n={len(ok)}){note}")
+        line, = ax.plot(np.arange(n), mean, label=f"{label} ({len(ok)} seeds){note}")
         ax.fill_between(np.arange(n), np.maximum(mean - std, 1e-12), mean + std,
                         color=line.get_color(), alpha=0.2)
     ax.set_xlabel("iteration")

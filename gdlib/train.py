@@ -22,7 +22,8 @@ import numpy as np
 from . import optimizers
 from .mlp import MLP
 
-__all__ = ["TrainConfig", "History", "Run", "train", "batches", "make_optimizer", "OPTIMIZERS"]
+__all__ = ["TrainConfig", "History", "Run", "train", "batches", "make_optimizer", "OPTIMIZERS",
+           "planned_iterations"]
 
 OPTIMIZERS = {
     "sgd": optimizers.SGD,
@@ -196,7 +197,8 @@ def _umask():
     return mask
 
 
-def _iterations(config, n_train):
+def planned_iterations(config, n_train):
+    """The updates ``config`` makes on ``n_train`` images: its ``iterations``, or whole epochs."""
     if config.iterations is not None:
         return config.iterations
     return config.epochs * math.ceil(n_train / config.batch_size)
@@ -241,7 +243,7 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
         model = MLP(config.sizes, config.activation, config.loss,
                     seed=init_seed, dtype=dtype)
     opt = make_optimizer(config)
-    total = _iterations(config, len(x_train))
+    total = planned_iterations(config, len(x_train))
     eval_every = config.eval_every or max(1, total // 20)
 
     loss = np.zeros(total, dtype=np.float64)

@@ -26,10 +26,14 @@ PLACEHOLDER_URL = "https://github.com/gdlib-book/gradient-descent-book"
 COLAB_CELL_ID = "colab-setup"
 
 COLAB_CELL = '''\
-# Colab only: install this book's gdlib from its repository (anywhere else it is installed).
+# Colab only: install this book's gdlib from its repository (anywhere else it is installed),
+# and let Colab show ipywidgets 8 sliders.
 import sys
 
 if "google.colab" in sys.modules:
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
     try:
         import gdlib  # noqa: F401
     except ImportError:

@@ -4,7 +4,7 @@ The notebooks in chapters/ are committed without outputs: the book build
 executes them (see README, "Notebook outputs").  Run this before committing a
 notebook you have executed:
 
-    .venv/bin/python scripts/strip_outputs.py            # every chapters/*.ipynb
+    .venv/bin/python scripts/strip_outputs.py            # every chapters/*.ipynb and guide/*.ipynb
     .venv/bin/python scripts/strip_outputs.py FILE ...   # just these
     .venv/bin/python scripts/strip_outputs.py --check    # list dirty ones, exit 1
 
@@ -43,11 +43,12 @@ def strip(nb: nbformat.NotebookNode) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: chapters/*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: chapters/ and guide/")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if dirty")
     args = parser.parse_args(argv)
 
-    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    paths = args.notebooks or sorted([*(ROOT / "chapters").glob("*.ipynb"),
+                                      *(ROOT / "guide").glob("*.ipynb")])
     dirty = []
     for path in paths:
         nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)

@@ -94,25 +94,28 @@ def test_the_build_glues_each_name_after_the_cell_before_it(tmp_path, monkeypatc
 
 
 def test_a_name_quoted_twice_with_two_values_fails_the_build(tmp_path, monkeypatch):
-    monkeypatch.setattr("myst_nb.glue", lambda *a, **k: None)
+    glued = []
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display: glued.append((name, value)))
     path = notebook(tmp_path, [("code", "x = 1"), ("markdown", "{eval}`x`"),
                                ("code", "x = 2"), ("markdown", "{eval}`x`")])
     shell = FakeShell()
     gluer = book._Gluer(shell, path)
     run_cell(gluer, shell, "x = 1", x=1)
-    with pytest.raises(ValueError, match="give the later number its own name"):
-        run_cell(gluer, shell, "x = 2", x=2)
+    run_cell(gluer, shell, "x = 2", x=2)
+    # the build's {eval} role fails the page on this marker (a hook cannot raise)
+    assert glued[-1][0] == "x::changed" and "give the later number its own name" in glued[-1][1]
 
 
 def test_a_name_changed_after_its_quote_fails_the_build(tmp_path, monkeypatch):
     """JupyterLab shows a quoted name's value once all cells ran: it must not change."""
-    monkeypatch.setattr("myst_nb.glue", lambda *a, **k: None)
+    glued = []
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display: glued.append((name, value)))
     path = notebook(tmp_path, [("code", "x = 1"), ("markdown", "{eval}`x`"), ("code", "x = 2")])
     shell = FakeShell()
     gluer = book._Gluer(shell, path)
     run_cell(gluer, shell, "x = 1", x=1)
-    with pytest.raises(ValueError, match="a later cell changes it to 2"):
-        run_cell(gluer, shell, "x = 2", x=2)
+    run_cell(gluer, shell, "x = 2", x=2)
+    assert glued[-1][0] == "x::changed" and "a later cell changes it to 2" in glued[-1][1]
 
 
 def test_start_does_nothing_outside_a_build(monkeypatch):

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from widget_pages import check_every_selector_moves, panel_names, wait_for_panels
+
+from gdlib.paper import panels as book_panels
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +47,10 @@ def toc_files(entry):
 
 
 PAGES = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+PANEL_PAGES = {}            # page -> names of the panels gdlib.paper.panels puts there
+for _name, _spec in book_panels.SPECS.items():
+    PANEL_PAGES.setdefault(_spec.page, []).append(_name)
+PAGE_BUDGET = 6_000_000     # bytes of HTML per page, embedded widget images included
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -171,3 +178,65 @@ def test_math_is_typeset_somewhere(visit):
     page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
     page.evaluate("() => MathJax.startup.promise")
     assert page.locator("mjx-container").count() > 0
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_page_size_within_budget(doc):
+    size = (HTML / f"{doc}.html").stat().st_size
+    assert size <= PAGE_BUDGET, f"{doc}.html is {size / 1e6:.1f} MB (budget 6 MB)"
+
+
+@pytest.mark.parametrize("doc", sorted(set(PAGES) | set(PANEL_PAGES)))
+def test_panels_move_without_a_kernel(visit, doc):
+    """Every panel of the page moves: each slider and dropdown shows another precomputed
+    image, with no kernel and nothing fetched from outside the book.  A page the panel
+    specs name must show their panels (``panels.show(name, data)`` in a chapter cell)."""
+    expected = sorted(PANEL_PAGES.get(doc, []))
+    html = (HTML / f"{doc}.html").read_text()
+    missing = [n for n in expected if f"gdlib-panel-{n}" not in html]
+    assert not missing, (f"{doc}: no panel {missing} in the built page; the chapter must call "
+                         f"`panels.show(name, data)` (gdlib.paper.panels)")
+    v = visit(f"{doc}.html")
+    if expected:
+        wait_for_panels(v.page, expected)
+    assert sorted(panel_names(v.page)) == expected, f"{doc}: unexpected panels"
+    for name in expected:
+        seen = check_every_selector_moves(v.page, name)
+        assert seen >= 2, f"{doc}: panel {name} showed only {seen} image"
+    assert not v.external, f"{doc}: fetches from outside the book: {v.external}"
+    assert not v.errors, f"{doc}: browser errors: {v.errors}"
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_every_image_says_what_it_shows(visit, doc):
+    """Alt text that describes the figure: not missing, not a file name or a hash."""
+    images = visit(f"{doc}.html").page.evaluate(
+        "() => [...document.querySelectorAll('main img')].map("
+        "i => [i.getAttribute('src'), i.getAttribute('alt') || ''])")
+    for src, alt in images:
+        words = alt.split()
+        assert len(words) >= 4, f"{doc}: image {src} has alt text {alt!r}"
+        assert not any(len(w) >= 32 and w.isalnum() for w in words), f"{doc}: {src}: {alt!r}"
+        assert not alt.endswith((".png", ".svg", ".jpg")), f"{doc}: {src}: {alt!r}"
+
+
+def test_korean_is_drawn_with_the_books_own_font(visit):
+    """The glossary's Hangul uses the subset font shipped in _static (no CJK font needed)."""
+    page = visit("chapters/09_references.html").page
+    page.evaluate("() => document.fonts.ready")
+    term = page.locator("dt", has_text="경사하강법").first
+    assert term.count() == 1
+    page.wait_for_function(
+        "() => document.fonts.check('16px \"Book Hangul\"', '경사하강법')", timeout=10_000)
+    family = term.evaluate("e => getComputedStyle(e).fontFamily")
+    assert family.startswith('"Book Hangul"'), family
+    loaded = page.evaluate("() => [...document.fonts].filter(f => f.family.includes("
+                           "'Book Hangul') && f.status === 'loaded').length")
+    assert loaded >= 1
+    size = (HTML / "_static" / "fonts" / "book-hangul.woff").stat().st_size
+    assert size < 200_000, f"the Hangul subset is {size} bytes"
+
+
+def test_the_footer_names_the_licence(visit):
+    footer = visit("index.html").page.locator("footer").inner_text()
+    assert "MIT" in footer and "CC BY 4.0" in footer

@@ -52,7 +52,14 @@ def test_numbers_in_prose_use_eval_not_glue(path):
 
 @chapters
 def test_first_cells_set_the_page_up(path):
-    code = by_kind(load(path), "code")
+    cells = load(path)
+    front = cells[0]
+    assert front.get("id") == "frontmatter" and "remove-cell" in front["tags"], \
+        f"{path.name}: the first cell is the front matter for jupyterlab-myst"
+    assert f'enumerator: "{number(path)}.%s"' in front["text"], \
+        f"{path.name}: let jupyterlab-myst number exercises and figures N.M"
+    assert "equation: false" in front["text"], f"{path.name}: number only the tagged equations"
+    code = by_kind(cells, "code")
     assert code[0].get("id") == "colab-setup" and "remove-cell" in code[0]["tags"], \
         f"{path.name}: the first code cell is the Colab setup cell"
     assert "book.start()" in code[1]["text"], f"{code[1]['where']}: call book.start()"

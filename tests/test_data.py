@@ -322,11 +322,14 @@ def test_nothing_found_lists_places(tmp_path, monkeypatch, files):
 # ------------------------------------------------------------------------------ downloads
 
 
-def test_download_success_then_cached(tmp_path, files, server):
+def test_download_success_then_cached(tmp_path, files, server, capsys):
     routes, base = server
     serve(routes, "/a/", files)
     images, labels = data.load("mnist", "test", mirrors=[f"{base}/a/"])
     assert np.array_equal(labels, arrays("test")[1]) and images.shape == (5, 784)
+    progress = capsys.readouterr().err          # a reader on Binder or Colab sees it coming
+    assert progress.count("gdlib.data: downloading") == 4 and "100%" in progress
+    assert progress.count("checked (SHA-256) and stored") == 4
     assert sorted(p.name for p in cache_dir(tmp_path).iterdir()) == sorted(
         f"{n}.gz" for n in data.NAMES)
     routes.clear()  # the second load must not need the network

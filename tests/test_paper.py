@@ -224,3 +224,23 @@ def test_failed_runs_are_compared_by_outcome(stored_acc, live_acc, live_diverged
     twin.config = live.config = cfg
     [c] = figures.check_against_stored({"run": live}, {"run": [twin]})
     assert c.ok == ok
+
+
+def test_the_run_cache_returns_the_same_history_without_training(tiny_figure, monkeypatch,
+                                                                  tmp_path):
+    data, _ = tiny_figure
+    monkeypatch.setenv("GDLIB_RUN_CACHE", str(tmp_path / "cache"))
+    first = figures.run_figure("tiny", data, seed=0)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+    monkeypatch.setattr(figures, "train", lambda *a, **k: pytest.fail("trained again"))
+    again = figures.run_figure("tiny", data, seed=0)
+    assert all(again[label].equals(first[label]) for label in first)
+    with pytest.raises(pytest.fail.Exception, match="trained again"):   # another seed
+        figures.run_figure("tiny", data, seed=1)
+
+
+def test_without_the_run_cache_every_run_trains(tiny_figure, monkeypatch):
+    data, _ = tiny_figure
+    monkeypatch.delenv("GDLIB_RUN_CACHE", raising=False)
+    monkeypatch.setattr(figures, "train", lambda cfg, d: "trained")
+    assert set(figures.run_figure("tiny", data).values()) == {"trained"}

@@ -18,7 +18,6 @@ in the book, not in the answer.  ``help(CHECKERS["5.1"])`` (or
 label the student's answer                                     paper
 ===== ======================================================  ======================
 2.1   ``layer(h, W, b)`` -> ReLU(h @ W + b)                     eq. (1), (3)
-2.2   the number of parameters of the 784-500-300-10 network   Fig. 1
 3.1   ``softmax_cross_entropy_grad(a, t)`` -> dJ/da             eq. (5)
 4.1   ``minibatch_epoch(model, x, t, lr, batch_size, rng)``     eq. (8)
 5.1   ``momentum_step(w, v, g, lr, momentum)`` -> (w, v)        eq. (9)
@@ -31,7 +30,7 @@ label the student's answer                                     paper
 Modules: ``core`` (the Result, running the student's code safely),
 ``compare`` (comparing with a reference, naming the likely mistake),
 ``steps`` (cases for one-step update rules), and one module per topic:
-``network`` (2.1, 2.2), ``loss`` (3.1), ``epoch`` (4.1), ``momentum`` (5.1),
+``network`` (2.1), ``loss`` (3.1), ``epoch`` (4.1), ``momentum`` (5.1),
 ``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1).
 """
 
@@ -44,12 +43,12 @@ from .core import TIME_LIMIT, Result
 from .epoch import minibatch_epoch
 from .loss import softmax_cross_entropy_grad
 from .momentum import momentum_step
-from .network import layer, parameter_count
+from .network import layer
 
 __all__ = ["CHECKERS", "check", "Result", "TIME_LIMIT"]
 
 CHECKERS = {c.label: c for c in (
-    layer, parameter_count, softmax_cross_entropy_grad, minibatch_epoch, momentum_step,
+    layer, softmax_cross_entropy_grad, minibatch_epoch, momentum_step,
     adagrad_step, ema, adadelta_step, iterations_to)}
 
 

@@ -5,7 +5,6 @@ small cases.  At the first case where they differ it says which output and
 which element, and looks for the cause among known wrong versions of the
 reference (``Variant``): a variant that gives exactly what the student's
 function gave on every case is the likely mistake, and its hint is shown.
-``ValueChecker`` does the same for a single number.
 """
 
 import numbers
@@ -225,39 +224,3 @@ def _fits(got, expected):
                 and all(_fits(g, e) for g, e in zip(got, expected, strict=True)))
     a = None if isinstance(got, tuple) else as_numbers(got)
     return a is not None and a.shape == np.shape(expected)
-
-
-class ValueChecker(Checker):
-    """Checks a number against ``expected()``; ``variants`` are pairs (wrong value, hint)."""
-
-    def __init__(self, label, *, what, expected, variants, fallback, praise, doc, integer=True):
-        super().__init__(label, f"replace `...` by {what}.", doc)
-        self.expected, self.variants, self.integer = expected, tuple(variants), integer
-        self.fallback, self.praise = fallback, praise
-
-    def check(self, answer):
-        if isinstance(answer, str):
-            raise Wrong(f"The answer is the string {answer[:40]!r}; write the number itself, "
-                        "without quotes (digits only, as in `1234` or `1_234`).")
-        value = as_numbers(answer)
-        if value is None or value.shape != ():
-            raise Wrong(f"The answer should be a single number, but is {describe(answer)}.")
-        value = float(value)
-        if not np.isfinite(value):
-            raise Wrong(f"The answer is {value}, not a finite number.")
-        if self.integer and value != round(value):
-            raise Wrong(f"The answer {value!r} is not a whole number; a count is.")
-        expected = self.expected()
-        if self._equal(value, expected):
-            return self.praise.format(expected=expected)
-        hint = next((hint for wrong, hint in self.variants if self._equal(value, wrong)), None)
-        if hint is None:
-            side = "large" if value > expected else "small"
-            hint = f"{self.fallback} (Your number is too {side}.)"
-        raise Wrong(f"{value:,.10g} is not it.\nLikely cause: {capital(hint)}")
-
-    def _equal(self, value, expected):
-        """Exactly equal for a count, equal up to rounding otherwise."""
-        if self.integer:
-            return value == expected
-        return bool(close(np.asarray(value), np.asarray(float(expected))))

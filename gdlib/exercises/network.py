@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..mlp import MLP, relu, sigmoid
-from .compare import Case, FunctionChecker, ValueChecker, variant
+from ..mlp import relu, sigmoid
+from .compare import Case, FunctionChecker, variant
 
 
 def _layer_reference(h, W, b):
@@ -105,44 +105,4 @@ layer = FunctionChecker(
     changes its inputs does not matter (the checker passes copies).
 
     Check it with ``check("2.1", layer)``.
-    """)
-
-
-parameter_count = ValueChecker(
-    "2.2", what="the number of parameters of the 784-500-300-10 network, weights and biases "
-                "together, as a whole number",
-    expected=lambda: MLP((784, 500, 300, 10)).n_params,
-    variants=[
-        (784 * 500 + 500 * 300 + 300 * 10,
-         "the biases are forgotten: each layer has one bias per output neuron as well, "
-         "500 + 300 + 10 of them."),
-        (784 * 500 + 500 * 300 + 300 * 10 + 500 + 300,
-         "the output layer's 10 biases are missing."),
-        (784 * 500 + 500 * 300 + 300 * 10 + 10,
-         "only the output layer's biases are counted; the hidden layers have biases too."),
-        (784 * 500 + 500 * 300 + 300 * 10 + 784 + 500 + 300 + 10,
-         "the inputs got biases too. Biases belong to the neurons that compute a sum: "
-         "the 500 + 300 + 10 of the hidden and output layers."),
-        (784 * 500 + 500 + 500 * 300 + 300,
-         "the output layer (300 x 10 weights and 10 biases) is missing."),
-        (784 * 500 + 500, "only the first layer is counted; there are three."),
-        (784 + 500 + 300 + 10,
-         "that is the number of neurons. A layer with n_in inputs and n_out outputs has "
-         "n_in x n_out weights and n_out biases."),
-        (500 + 300 + 10, "that is the number of biases only; add the weights, n_in x n_out "
-                         "per layer."),
-        (784 * 500 * 300 * 10,
-         "the widths were multiplied together; the layers' parameters add up: "
-         "784 x 500 + 500 + 500 x 300 + ..."),
-        (4 * (784 * 500 + 500 + 500 * 300 + 300 + 300 * 10 + 10),
-         "that is the size in bytes of float32 parameters (4 bytes each); the question asks "
-         "for their number."),
-    ],
-    fallback="count, for each of the three layers, n_in x n_out weights plus n_out biases.",
-    praise="the 784-500-300-10 network has {expected:,} parameters (weights and biases).",
-    doc="""Exercise 2.2: the number of parameters of the paper's 784-500-300-10 network.
-
-    The answer is a whole number: every weight and every bias of the three
-    layers (784 to 500, 500 to 300, 300 to 10), counted once.  Check it with
-    ``check("2.2", answer)``; ``answer`` may be written as a sum.
     """)

@@ -3,6 +3,7 @@
 ``figures``  Fig. 3-7 as ``TrainConfig``s, the stored multi-seed runs
              (``results/``, shipped with the package) and the recompute check
 ``claims``   the paper's conclusions, tested on the stored runs
+``panels``   the slider panels of chapters 4-8 and their stored grids (``grids/``)
 
 The numeric core of ``gdlib`` (data, mlp, optimizers, train, metrics, toy,
 plots) imports nothing from here: it is a library anyone could use, and this

@@ -13,6 +13,8 @@ inside this package (``gdlib/paper/results``), so an installed gdlib finds
 them as well as a checkout does.
 """
 
+import hashlib
+import json
 import os
 import platform
 import re
@@ -71,9 +73,41 @@ def figure(name, seed=0):
 
 
 def run_figure(name, data, seed=0, labels=None):
-    """Train every run of figure ``name`` (or only ``labels``) for ``seed``."""
-    return {label: train(cfg, data) for label, cfg in figure(name, seed).items()
+    """Train every run of figure ``name`` (or only ``labels``) for ``seed``.
+
+    With ``GDLIB_RUN_CACHE`` set (the book build and its tests set it), a run
+    already trained by this very code, on this data, comes from that folder
+    instead: the same config gives a bit-identical History, so a build that
+    executes the chapters three times (HTML, nbval, student edition) trains
+    each figure once.  Readers train every run.
+    """
+    return {label: _cached_train(cfg, data) for label, cfg in figure(name, seed).items()
             if labels is None or label in labels}
+
+
+def _cached_train(config, data):
+    folder = os.environ.get("GDLIB_RUN_CACHE")
+    if not folder:
+        return train(config, data)
+    key = hashlib.sha256(json.dumps(
+        [config.to_dict(), getattr(data, "name", None), data.x_train.shape, data.x_test.shape,
+         _code_version()], sort_keys=True, default=str).encode()).hexdigest()[:24]
+    path = Path(folder) / f"{key}.npz"
+    if path.is_file():
+        return History.load(path)
+    history = train(config, data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    history.save(path)                                   # atomic: never a partial file
+    return history
+
+
+def _code_version():
+    """A fingerprint of gdlib's numeric code: a change to it retrains every cached run."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _slug(label):

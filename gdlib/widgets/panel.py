@@ -1,0 +1,528 @@
+"""The live MNIST panel: sliders that retrain the network and redraw its curves.
+
+``TrainingPanel(data, base, controls=...)`` shows ipywidgets controls for some
+fields of a ``TrainConfig`` (``CONTROLS``), a line saying what one setting
+trains, a status line and the book's standard figure (training loss left, test
+accuracy right).  Moving a control trains ``config_for(base, values)`` in a
+background thread, so the kernel keeps receiving slider events while it
+works; the run redraws as it goes and stops as soon as a newer request
+arrives.  What it shows is exactly ``train(config, data)``: the widgets call
+``train`` and ``plots`` and compute nothing themselves.
+
+* One worker thread per panel at most, started on demand and ended when idle:
+  never two trainings at once, no thread left behind.  Every request bumps a
+  generation number; a run whose generation is stale stops after its current
+  iteration, and a queued request that was overtaken never starts.
+* Finished runs (and their final images) are kept in a small LRU cache: a
+  setting seen before comes back at once, from the kernel thread.
+* ``pin`` keeps the latest finished run as a grey, dashed reference; ``clear
+  pins`` drops them.  ``compare`` adds fixed grey references (stored runs).
+* Divergence and invalid settings are reported in words in the status line;
+  nothing raises out of a slider.
+
+The figure is drawn with the Agg canvas of ``render`` (thread-safe, 2x pixels).
+"""
+
+import contextlib
+import math
+import threading
+import time
+from collections import OrderedDict
+
+import ipywidgets as w
+from matplotlib.ticker import FuncFormatter
+
+from .. import plots
+from ..optimizers import gamma_from_window
+from ..train import OPTIMIZERS, make_optimizer, planned_iterations, train
+from .render import image_widget, new_figure, to_png
+
+__all__ = ["TrainingPanel", "CONTROLS", "config_for", "run_label", "describe_training",
+           "render_training", "effective_rate", "limited_blas"]
+
+CONTROLS = ("optimizer", "lr", "momentum", "window", "batch_size")
+BATCH_SIZES = (1, 32, 256)          # 1 is the paper's stochastic gradient descent (eq. 7)
+USED_BY = {"momentum": ("momentum",), "window": ("rmsprop", "adadelta")}   # others: all
+NAMES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
+         "adadelta": "Adadelta"}
+FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
+REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
+BLAS_THREADS = 1                    # BLAS threads of a panel's training (None: leave as is)
+PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
+MAX_PINS = 6
+CACHE_SIZE = 32                     # finished runs kept, with their final images
+FIRST_REDRAW = 8                    # iterations of a new run before its first picture
+REDRAW_SECONDS = 1.0                # then one redraw per this many seconds of training
+# Redraws happen in the training thread, between iterations: drawn from another
+# thread they fight the training for the GIL and made a run twice as slow here.
+
+
+def config_for(base, values, presets=None):
+    """The TrainConfig of control ``values`` (name -> value) on top of ``base``.
+
+    ``presets`` (optimizer -> {field: value}) are applied first for the chosen
+    optimizer, then ``values``.  A value for a field the optimizer does not use
+    (momentum for AdaGrad, the window for SGD) is left out, so one run has one
+    config whatever the idle sliders say.  The window sets ``window`` and clears
+    ``gamma`` (give one, not both; eq. 13 ties them).  Raises ``ValueError`` for
+    a setting train cannot run.
+    """
+    optimizer = values.get("optimizer", base.optimizer)
+    changes = {**(presets or {}).get(optimizer, {}), **values}
+    changes = {k: v for k, v in changes.items() if optimizer in USED_BY.get(k, (optimizer,))}
+    if changes.get("window") is not None:
+        changes["gamma"] = None
+    return base.replace(**changes)
+
+
+def uses(config, field):
+    """True if ``config``'s optimizer reads ``field`` (momentum, window/gamma)."""
+    return config.optimizer in USED_BY.get(field, (config.optimizer,))
+
+
+def limited_blas(threads=BLAS_THREADS):
+    """Run BLAS on ``threads`` threads inside the ``with`` block (threadpoolctl).
+
+    Measured on the book's 2-core machine while other jobs ran: 300 updates of
+    batch 256 took 4-8 s on one OpenBLAS thread and 40-74 s on two, whose
+    threads wait on each other when the cores are busy; on an idle machine two
+    threads are only a little faster.  Panels and the stored grids both train on
+    one thread, so a live run reproduces its stored grid point bit for bit.
+    The limit is process-wide while it holds.
+    """
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def effective_rate(lr, momentum):
+    """The momentum method's step on a constant gradient, eta/(1 - momentum) (eq. 9)."""
+    return lr / (1.0 - momentum)
+
+
+def window_of(config):
+    """``config.window``, or the window of ``config.gamma`` by eq. (13) (default gamma 0.1)."""
+    if config.window is not None:
+        return config.window
+    gamma = 0.1 if config.gamma is None else config.gamma
+    return 2.0 / gamma - 1.0
+
+
+def run_label(config, fields):
+    """Legend label of a run: the ``fields`` its optimizer uses, written with eta and gamma."""
+    parts = [NAMES[config.optimizer]] if "optimizer" in fields else []
+    for field in ("lr", "momentum", "window", "batch_size"):
+        if field not in fields or not uses(config, field):
+            continue
+        if field == "lr":
+            parts.append(f"η = {config.lr:.3g}")
+        elif field == "momentum":
+            parts.append(f"momentum {config.momentum:g} "
+                         f"(η/(1−m) = {effective_rate(config.lr, config.momentum):.3g})")
+        elif field == "window":
+            n = window_of(config)
+            parts.append(f"n = {n:.3g}, γ = {gamma_from_window(n):.3g}")
+        else:
+            parts.append(f"batch {config.batch_size}")
+    return ", ".join(parts) or NAMES[config.optimizer]
+
+
+def describe_training(config, n_train, n_test):
+    """One sentence: what a run of ``config`` trains and tests, in numbers."""
+    used = n_train if config.train_size is None else min(config.train_size, n_train)
+    images = f"all {used:,}" if used == n_train else f"the first {used:,} of the {n_train:,}"
+    updates = planned_iterations(config, used)
+    tested = n_test if config.eval_size is None else min(config.eval_size, n_test)
+    tests = f"all {n_test:,}" if tested == n_test else f"{tested:,} of the {n_test:,}"
+    every = config.eval_every or max(1, updates // 20)
+    return (f"Each setting trains {updates:,} updates of batch {config.batch_size} on "
+            f"{images} training images ({updates * config.batch_size / used:.2g} epochs) "
+            f"and tests on {tests} test images every {every} updates.")
+
+
+def render_training(history, label, references=()):
+    """The panel's figure: loss (left) and test accuracy (right) of ``history``.
+
+    ``references`` are ``(label, History, dashed)`` drawn first, in grey.
+    Returns a Figure (not yet drawn); ``render.to_png`` encodes it.
+    """
+    fig = new_figure(FIGSIZE)
+    ax_loss, ax_acc = fig.subplots(1, 2, gridspec_kw=dict(
+        left=0.08, right=0.975, bottom=0.14, top=0.97, wspace=0.22))
+    for ref_label, ref, dashed in references:
+        first = (len(ax_loss.lines), len(ax_loss.texts), len(ax_acc.lines))
+        plots.plot_loss([ref], [ref_label], ax=ax_loss)
+        plots.plot_accuracy([ref], [ref_label], ax=ax_acc)
+        for artist in [*ax_loss.lines[first[0]:], *ax_loss.texts[first[1]:],
+                       *ax_acc.lines[first[2]:]]:
+            artist.set_color(REFERENCE_COLOR)
+            if dashed and hasattr(artist, "set_linestyle"):
+                artist.set_linestyle("--")
+    for ax in (ax_loss, ax_acc):
+        ax.set_prop_cycle(None)          # the live run always gets the first colour
+    plots.plot_loss([history], [label], ax=ax_loss)
+    plots.plot_accuracy([history], [label], ax=ax_acc)
+    total = history.config.iterations or max(history.iterations, 1)
+    for axis in (ax_loss.yaxis.set_major_formatter, ax_loss.yaxis.set_minor_formatter):
+        axis(PLAIN)                      # 2.2, not 2.2 x 10^0: short labels keep the y label in
+    for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
+        ax.set_xlim(0, total)            # a stable axis while the run grows
+        ax.set_xlabel("update (iteration)")
+        ax.legend(loc=where, fontsize=7)
+    return fig
+
+
+class _Entry:
+    """A finished run in the cache, with its final image for one set of references."""
+
+    __slots__ = ("history", "png", "refs_version")
+
+    def __init__(self, history, png, refs_version):
+        self.history, self.png, self.refs_version = history, png, refs_version
+
+
+def _control(name, base, optimizers=None):
+    """The widget for one TrainConfig field, starting at ``base``'s value."""
+    wide = {"style": {"description_width": "9em"}, "layout": w.Layout(width="430px")}
+    slider = {"continuous_update": False, **wide}
+    if name == "lr":
+        return w.FloatLogSlider(value=base.lr, base=10, min=-4, max=0.5, step=0.05,
+                                readout_format=".2g", description="learning rate η", **slider)
+    if name == "momentum":
+        return w.FloatSlider(value=base.momentum, min=0.0, max=0.99, step=0.01,
+                             description="momentum", **slider)
+    if name == "window":
+        return w.IntSlider(value=round(window_of(base)), min=1, max=100,
+                           description="window n", **slider)
+    if name == "batch_size":
+        return w.Dropdown(options=sorted({*BATCH_SIZES, base.batch_size}),
+                          value=base.batch_size, description="batch size", **wide)
+    if name == "optimizer":
+        return w.Dropdown(options=[(NAMES[k], k) for k in optimizers or OPTIMIZERS],
+                          value=base.optimizer, description="optimizer", **wide)
+    raise ValueError(f"controls must be among {CONTROLS}, got {name!r}")
+
+
+class TrainingPanel:
+    """Controls, a status line and a live figure for one training configuration.
+
+    ``data``      a ``gdlib.data.Dataset`` (or any object with x/t_train/test)
+    ``base``      the ``TrainConfig`` the controls modify; keep runs short
+                  (``iterations`` ~300, ``eval_every`` 50, ``eval_size`` 2000)
+    ``controls``  which of ``CONTROLS`` to show; ``"window"`` sets ``config.window``
+                  (and ``gamma=None``), shown with its gamma (eq. 13); ``"momentum"``
+                  is shown with the effective rate eta/(1 - momentum)
+    ``note``      a sentence shown under the controls: how these short runs differ
+                  from the chapter's full ones
+    ``compare``   Histories (list, or dict label -> History) drawn in grey
+    ``presets``   optimizer -> {field: value} set when the optimizer control picks
+                  it (for example Adadelta's eta = 1), one retrain for both changes
+    ``optimizers`` the optimizer control's choices (default: all of ``OPTIMIZERS``)
+    ``cache``     Histories to start the cache with (e.g. a stored grid of this panel)
+    ``autostart`` show (train, or take from the cache) the initial values right away
+
+    ``panel.widget`` is the ipywidgets container; ``panel.history`` the latest
+    finished History shown (diverged runs count), ``panel.cancelled`` the latest
+    run stopped by a newer request, ``panel.error`` the exception of the latest
+    request that could not run (shown in the status line, never raised);
+    ``panel.trainings`` counts the runs trained (not taken from the cache).
+    """
+
+    def __init__(self, data, base, *, controls=("lr",), note="", compare=None, presets=None,
+                 optimizers=None, cache=(), autostart=True):
+        self.data, self.base, self.note = data, base, note
+        names = (controls,) if isinstance(controls, str) else tuple(dict.fromkeys(controls))
+        self.controls = {name: _control(name, base, optimizers) for name in names}
+        self.presets = dict(presets or {})
+        if self.presets and "optimizer" not in self.controls:
+            raise ValueError("presets need the 'optimizer' control")
+        self.references = dict(compare) if isinstance(compare, dict) else {
+            f"stored: {run_label(h.config, ('optimizer', *names))}": h for h in (compare or ())}
+        self.pins = []                            # (label, History), oldest first
+        self.history = self.cancelled = self.error = None
+        self.trainings = 0
+        self._cache = OrderedDict()               # TrainConfig -> _Entry
+        for h in cache:
+            self._cache[h.config] = _Entry(h, None, -1)
+        self._refs_version = 0
+        self._generation, self._pending, self._worker = 0, None, None
+        self._lock = threading.RLock()
+        self._applying = False                    # True while presets move controls
+
+        self.readouts = {name: w.Label() for name in ("momentum", "window") if name in names}
+        self.pin_button = w.Button(description="pin", icon="",
+                                   tooltip="keep the latest finished run as a grey reference")
+        self.clear_button = w.Button(description="clear pins", tooltip="drop every pinned run")
+        self.pin_button.on_click(lambda _: self.pin())
+        self.clear_button.on_click(lambda _: self.clear_pins())
+        self.what = w.HTML()
+        self.status = w.Label()
+        self.image = image_widget(FIGSIZE)
+        rows = [w.HBox([c, self.readouts[n]]) if n in self.readouts else c
+                for n, c in self.controls.items()]
+        self.widget = w.VBox([*rows, w.HBox([self.pin_button, self.clear_button]),
+                              self.what, self.status, self.image])
+        self._update_readouts()
+        self._describe(None)
+        for c in self.controls.values():
+            c.observe(self._on_change, names="value")
+        if autostart:
+            self.start()
+
+    def __repr__(self):
+        return (f"TrainingPanel({self.base.optimizer}, controls={list(self.controls)}, "
+                f"history={self.history!r})")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # -- requests ------------------------------------------------------------------
+    def values(self):
+        return {name: c.value for name, c in self.controls.items()}
+
+    def config(self):
+        """The TrainConfig the controls describe now (``ValueError`` if train would
+        refuse it, including hyperparameters its optimizer rejects)."""
+        config = config_for(self.base, self.values(), self.presets)
+        make_optimizer(config)
+        return config
+
+    def start(self):
+        """Show the current values: from the cache at once, else train them (in a thread)."""
+        try:
+            config, error = self.config(), None
+        except (ValueError, TypeError) as e:
+            config, error = None, e
+        self._describe(config)
+        self._request(config, error)
+
+    def _request(self, config, error=None):
+        """Make ``config`` the newest request: answer it from the cache or queue it."""
+        with self._lock:
+            self._generation += 1
+            entry = self._cache.get(config) if config is not None else None
+            if entry is not None and entry.png is not None \
+                    and entry.refs_version == self._refs_version:
+                self._pending = None              # a running training sees it is stale
+                self._cache.move_to_end(config)
+                self._show_final(entry.history, entry.png, cached=True)
+                return
+            self._pending = (self._generation, config, error)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, daemon=True,
+                                                name=f"gdlib-training-{id(self):x}")
+                self._worker.start()
+
+    def stop(self):
+        """Cancel the running training (it stops after its current iteration)."""
+        with self._lock:
+            self._generation += 1
+            self._pending = None
+
+    def wait(self, timeout=None):
+        """Block until no request is running or queued (or ``timeout`` s); return ``history``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                worker = self._worker
+            if worker is None:
+                return self.history
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return self.history
+            worker.join(remaining)
+
+    def busy(self):
+        """True while a request is being trained or waits to be."""
+        with self._lock:
+            return self._worker is not None
+
+    # -- pins ----------------------------------------------------------------------
+    def pin(self):
+        """Keep the latest finished run as a grey dashed reference (at most ``MAX_PINS``)."""
+        if self.history is None:
+            self.status.value = "nothing to pin yet: no run has finished"
+            return
+        label = f"pin: {run_label(self.history.config, self._fields())}"
+        with self._lock:
+            if any(h is self.history for _, h in self.pins):
+                return
+            self.pins = [*self.pins, (label, self.history)][-MAX_PINS:]
+            self._refs_version += 1
+        self._redraw_finished()
+
+    def clear_pins(self):
+        """Drop every pinned run."""
+        with self._lock:
+            if not self.pins:
+                return
+            self.pins = []
+            self._refs_version += 1
+        self._redraw_finished()
+
+    def _redraw_finished(self):
+        """Redraw the shown run with the new references (a running training does it itself)."""
+        if not self.busy() and self.history is not None:
+            self._request(self.history.config)
+
+    def _fields(self):
+        return tuple(self.controls) or ("lr",)
+
+    def _reference_list(self):
+        refs = [(label, h, False) for label, h in self.references.items()]
+        return refs + [(label, h, True) for label, h in self.pins]
+
+    # -- controls ------------------------------------------------------------------
+    def _on_change(self, change):
+        if self._applying:
+            return
+        if change["owner"] is self.controls.get("optimizer"):
+            self._apply_preset(change["new"])
+        self._update_readouts()
+        self.start()
+
+    def _apply_preset(self, optimizer):
+        self._applying = True
+        try:
+            for name, value in self.presets.get(optimizer, {}).items():
+                if name in self.controls:
+                    self.controls[name].value = value
+        finally:
+            self._applying = False
+
+    def _update_readouts(self):
+        """Effective rate beside momentum (eq. 9), gamma beside the window (eq. 13);
+        controls the chosen optimizer ignores are greyed out."""
+        values = {"lr": self.base.lr, "momentum": self.base.momentum, **self.values()}
+        if "momentum" in self.readouts:
+            self.readouts["momentum"].value = (
+                f"effective rate η/(1 − momentum) = "
+                f"{effective_rate(values['lr'], values['momentum']):.3g}")
+        if "window" in self.readouts:
+            self.readouts["window"].value = (
+                f"γ = 2/(n+1) = {gamma_from_window(values['window']):.3f}  (eq. 13)")
+        optimizer = values.get("optimizer", self.base.optimizer)
+        for name, users in USED_BY.items():
+            if name in self.controls:
+                self.controls[name].disabled = optimizer not in users
+
+    def _describe(self, config):
+        """The line saying what one setting trains (``config`` None: the controls' values)."""
+        if config is None:
+            try:
+                config = self.config()
+            except (ValueError, TypeError):
+                config = self.base
+        n_train, n_test = len(self.data.x_train), len(self.data.x_test)
+        text = describe_training(config, n_train, n_test)
+        self.what.value = f"<small>{text} {self.note}</small>"
+
+    # -- the worker ----------------------------------------------------------------
+    def _work(self):
+        while True:
+            with self._lock:
+                job, self._pending = self._pending, None
+                if job is None:
+                    self._worker = None
+                    return
+            try:
+                self._serve(*job)
+            except Exception as e:           # a thread has no caller: say it on screen
+                self._publish(job[0], status=f"training failed ({type(e).__name__}): {e}")
+
+    def _current(self, generation):
+        return generation == self._generation
+
+    def _publish(self, generation, *, png=None, status=None):
+        """Show ``png``/``status`` if ``generation`` is still the newest request."""
+        with self._lock:
+            if not self._current(generation):
+                return False
+            if png is not None:
+                self.image.value = png
+            if status is not None:
+                self.status.value = status
+            return True
+
+    def _serve(self, generation, config, error):
+        if error is not None:
+            with self._lock:
+                if self._current(generation):
+                    self.error = error
+                    self.status.value = f"cannot train this setting: {error}"
+            return
+        with self._lock:
+            entry = self._cache.get(config)
+        if entry is not None:
+            self._finish(generation, entry.history, cached=True)
+            return
+        label = run_label(config, self._fields())
+        self._publish(generation, status=f"training {label} …")
+        last = [None]
+
+        def callback(run):
+            if not self._current(generation):
+                return True
+            done = run.iteration + 1
+            now = time.monotonic()
+            due = (done == FIRST_REDRAW if last[0] is None else now - last[0] >= REDRAW_SECONDS)
+            if due and done < config.iterations:
+                self._publish(generation, png=self._png(run.history),
+                              status=self._progress(run.history))
+                last[0] = time.monotonic()
+            return False
+
+        with limited_blas():
+            history = train(config, self.data, callback=callback)
+        if history.stopped_at is not None:
+            with self._lock:
+                self.cancelled = history
+                if self._pending is None:        # stopped by stop(), not by a newer request
+                    self.status.value = (f"cancelled at update {history.stopped_at} "
+                                         f"· {label}")
+            return
+        self.trainings += 1
+        self._finish(generation, history, cached=False)
+
+    def _finish(self, generation, history, *, cached):
+        with self._lock:
+            version = self._refs_version
+        png = self._png(history)
+        with self._lock:
+            self._cache[history.config] = _Entry(history, png, version)
+            self._cache.move_to_end(history.config)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+            if self._current(generation):
+                self._show_final(history, png, cached=cached)
+
+    def _show_final(self, history, png, *, cached):
+        """Show a finished run (called with the lock held)."""
+        self.history, self.error = history, None
+        self.image.value = png
+        self.status.value = self._summary(history) + (" (from the cache)" if cached else "")
+
+    def _png(self, history, compress_level=1):
+        with self._lock:
+            refs = self._reference_list()
+        fig = render_training(history, run_label(history.config, self._fields()), refs)
+        return to_png(fig, compress_level)
+
+    def _progress(self, history):
+        n, total = history.iterations, history.config.iterations
+        text = f"training {run_label(history.config, self._fields())}: update {n} of {total}"
+        if n:
+            text += f" · batch loss {history.loss[-1]:.4f}"
+        return text + f" · test accuracy {history.test_acc[-1]:.4f} at update " \
+                      f"{history.eval_iter[-1]}"
+
+    def _summary(self, history):
+        label = run_label(history.config, self._fields())
+        if history.diverged:
+            return (f"diverged at update {history.diverged_at}: the training loss passed "
+                    f"{history.config.diverge_loss:g} or stopped being a number; a smaller η "
+                    f"keeps it finite · {label}")
+        loss = history.loss[-1] if history.iterations else math.nan
+        return (f"done: {history.iterations} updates · batch loss {loss:.4f} · test accuracy "
+                f"{history.test_acc[-1]:.4f} · {label}")

@@ -1,0 +1,74 @@
+"""Figures as PNG bytes for image widgets: thread-safe, and sharp on high-density screens.
+
+Widgets never touch pyplot: each figure is a ``matplotlib.figure.Figure`` on
+its own Agg canvas, so a training thread can draw while the kernel handles
+slider events.  Figures are rendered at ``SCALE`` times the pixels they are
+shown at (``DISPLAY_DPI`` px per inch on screen), and the image widget is
+given the 1x width, so a 2x ("retina") screen shows every pixel and a 1x
+screen scales down.  Live redraws favour speed (a low PNG compression level);
+the precomputed images of the HTML book favour size (``to_png(colors=...)``:
+a palette of ``STATIC_COLORS`` colours, then the densest compression).
+"""
+
+import io
+
+import ipywidgets as w
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+__all__ = ["DISPLAY_DPI", "SCALE", "STATIC_COLORS", "new_figure", "to_png", "to_jpeg",
+           "image_widget"]
+
+DISPLAY_DPI = 72       # CSS pixels per figure inch on screen
+SCALE = 2              # rendered pixels per CSS pixel
+STATIC_COLORS = 128    # palette of the precomputed images: smooth antialiasing, a third the bytes
+
+
+def new_figure(figsize):
+    """A Figure of ``figsize`` inches with its own Agg canvas (no pyplot, no global state)."""
+    fig = Figure(figsize=figsize, dpi=DISPLAY_DPI * SCALE)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _pixels(fig, draw):
+    canvas = fig.canvas
+    if draw:
+        canvas.draw()
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                            "raw", "RGBA", 0, 1).convert("RGB")
+
+
+def to_png(fig, compress_level=1, draw=True, colors=None):
+    """PNG bytes of ``fig`` at its full (2x) resolution.
+
+    ``draw=False`` encodes what the canvas holds already (after a blit).  One
+    draw and one encoding: ``savefig`` would draw the figure a second time.
+    ``colors``: a palette of at most that many colours and the densest
+    compression, for the precomputed images a page carries (about 2.5x smaller).
+    """
+    image = _pixels(fig, draw)
+    buf = io.BytesIO()
+    if colors:
+        image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.NONE).save(buf, format="png", optimize=True)
+    else:
+        image.save(buf, format="png", compress_level=compress_level)
+    return buf.getvalue()
+
+
+def to_jpeg(fig, draw=True, quality=90):
+    """JPEG bytes of ``fig`` (no chroma subsampling, so thin coloured lines stay crisp):
+    about 5 ms where PNG takes 40 ms, for redraws while a slider moves."""
+    buf = io.BytesIO()
+    _pixels(fig, draw).save(buf, format="jpeg", quality=quality, subsampling=0)
+    return buf.getvalue()
+
+
+def image_widget(figsize, value=b""):
+    """An Image widget shown at the 1x width of a ``figsize`` figure (and never wider
+    than its container), holding ``value``."""
+    width = round(figsize[0] * DISPLAY_DPI)
+    return w.Image(value=value, format="png",
+                   layout=w.Layout(width=f"{width}px", max_width="100%", height="auto"))

@@ -1,0 +1,348 @@
+"""The book's other editions, made from its notebooks.
+
+    python scripts/editions.py student [--out _build/student]
+    python scripts/editions.py plain [--out _build/html/plain]
+
+**student**: the chapters without their solutions, for a class.  Every
+``{solution}`` block goes, every cell tagged ``solution`` (it computes a
+solution's numbers) or ``book-check`` (a build check), and the answer
+between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in an exercise cell
+is replaced by ``raise NotImplementedError`` (inside a function) or
+``answer = ...``; the exercise cells are no longer folded.  The folder also
+gets what Jupyter Book needs to build it, with solutions hidden, so that
+``jupyter-book build _build/student`` executes every student notebook in a
+kernel and writes the student HTML (``make student`` does both).
+
+**plain**: the chapters for readers whom no MyST renderer serves (Colab, VS
+Code, plain Jupyter).  It reads the notebooks the book build executed
+(``_build/jupyter_execute``), writes each ``{eval}`` number in as the text the
+build showed, and turns MyST into CommonMark: roles into text (citations as
+"Kang (2020)", references as their text, figure references as "Fig. 5.1"),
+admonitions into quotes, dropdowns, hints and solutions into
+``<details>``, exercises into bold headings.  Outputs are dropped.  The HTML
+build publishes them (``_build/html/plain/``); the book's Colab buttons open them.
+"""
+
+import argparse
+import copy
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+STUDENT_DROPS = {"solution", "book-check"}       # cell tags the student edition removes
+
+
+def cell_text(cell):
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def set_text(cell, text):
+    lines = text.split("\n")
+    cell["source"] = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def directive_blocks(text, name):
+    """``(start, end)`` spans of every ``{name}`` directive block (colon or backtick fences)."""
+    spans = []
+    for m in re.finditer(rf"^([:`]{{3,}})\{{{name}\}}.*$", text, re.M):
+        fence = m.group(1)
+        close = re.compile(rf"^{re.escape(fence)}\s*$", re.M)
+        end = close.search(text, m.end())
+        if end is None:
+            raise ValueError(f"unclosed {{{name}}} block: {m.group(0)!r}")
+        spans.append((m.start(), end.end()))
+    return spans
+
+
+def drop_blocks(text, name):
+    for start, end in reversed(directive_blocks(text, name)):
+        text = text[:start].rstrip("\n") + "\n\n" + text[end:].lstrip("\n")
+    return text.strip("\n") + "\n" if text.strip() else ""
+
+
+# -- the student edition ------------------------------------------------------
+
+def stub_answers(code, label=""):
+    """Replace each answer region of an exercise cell by a stub."""
+    out, lines, i = [], code.split("\n"), 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() != BEGIN:
+            out.append(line)
+            i += 1
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        try:
+            j = next(k for k in range(i + 1, len(lines)) if lines[k].strip() == END)
+        except StopIteration:
+            raise ValueError(f"exercise {label}: {BEGIN} without {END}") from None
+        if indent:
+            out.append(f'{indent}raise NotImplementedError("your code here")')
+        else:
+            names = re.findall(r"^(\w+)\s*=", "\n".join(lines[i + 1:j]), re.M) or ["answer"]
+            out.extend(f"{name} = ...  # your answer here" for name in dict.fromkeys(names))
+        i = j + 1
+    return "\n".join(out)
+
+
+def student_notebook(nb):
+    """A copy of notebook ``nb`` (a dict) without its solutions and build checks."""
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & STUDENT_DROPS:
+            continue
+        text = cell_text(cell)
+        if cell["cell_type"] == "markdown":
+            text = drop_blocks(text, "solution")
+            if not text.strip():
+                continue
+        elif "exercise" in tags:
+            text = stub_answers(text, cell.get("id", ""))
+            cell["metadata"]["tags"] = sorted(tags - {"hide-input"})
+        set_text(cell, text)
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+STUDENT_NOTE = """\
+:::{note} Student edition
+This copy of the book has no solutions. Where an exercise asks for code, write it in the
+cell below the exercise, in place of `raise NotImplementedError`, and run the cell: the
+check at its end says whether it is right and, if not, what to look at.
+:::"""
+
+
+def write_student(out):
+    """The student edition in folder ``out``: notebooks, and what Jupyter Book needs."""
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "chapters").mkdir(parents=True)
+    for name in ("index.md", "references.bib"):
+        shutil.copy(ROOT / name, out / name)
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")          # no teacher's guide
+    (out / "_toc.yml").write_text(re.sub(r"^\s*- file: guide/teachers\n", "", toc, flags=re.M),
+                                  encoding="utf-8")
+    (out / "guide").mkdir()
+    shutil.copy(ROOT / "guide" / "run.ipynb", out / "guide" / "run.ipynb")
+    shutil.copytree(ROOT / "_ext", out / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    config = config.replace("title: Gradient Descent for Deep Learning",
+                            "title: Gradient Descent for Deep Learning (student edition)")
+    config = re.sub(r"(\n  config:\n)", r"\1    hide_solutions: true\n", config, count=1)
+    (out / "_config.yml").write_text(config, encoding="utf-8")
+    for path in sorted(CHAPTERS.iterdir()):
+        if path.suffix == ".ipynb":
+            nb = student_notebook(json.loads(path.read_text(encoding="utf-8")))
+            first = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown")
+            note = {"cell_type": "markdown", "id": "student-note", "metadata": {},
+                    "source": []}
+            set_text(note, STUDENT_NOTE)
+            nb["cells"].insert(first + 1, note)
+            (out / "chapters" / path.name).write_text(
+                json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        elif path.suffix == ".md":
+            shutil.copy(path, out / "chapters" / path.name)
+    return out
+
+
+# -- the plain edition --------------------------------------------------------
+
+def glued_values(executed):
+    """``name -> text`` of every number the build glued into an executed notebook."""
+    values = {}
+    for cell in executed["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                values[name] = text
+    return values
+
+
+def bibliography(path=ROOT / "references.bib"):
+    """``key -> (authors as cited, year)`` from the book's BibTeX file."""
+    from pybtex.database import parse_file
+
+    out = {}
+    for key, entry in parse_file(str(path)).entries.items():
+        people = [" ".join(p.last_names) for p in entry.persons.get("author", [])]
+        people = [re.sub(r"[{}]", "", name) for name in people]
+        names = (people[0] if len(people) == 1 else " and ".join(people) if len(people) == 2
+                 else f"{people[0]} et al." if people else key)
+        out[key] = (names, entry.fields.get("year", ""))
+    return out
+
+
+def figure_numbers(html_dir):
+    """``label -> "Fig. 5.1"`` read from the built HTML (its numbering is Sphinx's)."""
+    numbers = {}
+    for page in Path(html_dir).glob("chapters/*.html"):
+        html = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'<figure[^>]*id="([^"]+)".*?<span class="caption-number">'
+                             r"([^<]+?)\s*</span>", html, re.S):
+            numbers[m.group(1)] = m.group(2).strip()
+    return numbers
+
+
+def section_titles(markdown_cells):
+    """``label -> heading text`` for every ``(label)=`` target followed by a heading."""
+    text = "\n".join(markdown_cells)
+    return {m.group(1): m.group(2).strip()
+            for m in re.finditer(r"^\(([\w-]+)\)=\s*\n#+ (.+)$", text, re.M)}
+
+
+ADMONITION_KINDS = ("note", "tip", "hint", "important", "warning", "caution", "attention",
+                    "seealso", "danger", "error")
+
+
+class Plain:
+    """MyST markdown to CommonMark (with a little HTML), for one chapter."""
+
+    def __init__(self, values, bib, figures, titles, chapter):
+        self.values, self.bib, self.figures, self.titles = values, bib, figures, titles
+        self.chapter = chapter
+
+    def roles(self, text):
+        def eval_role(m):
+            name = m.group(1)
+            if name not in self.values:
+                raise KeyError(f"chapter {self.chapter}: no value for {{eval}}`{name}`")
+            return self.values[name]
+
+        def cite(m):
+            kind, keys = m.group(1), [k.strip() for k in m.group(2).split(",")]
+            refs = [self.bib.get(k, (k, "")) for k in keys]
+            if kind == "t":
+                return "; ".join(f"{names} ({year})" for names, year in refs)
+            return "(" + "; ".join(f"{names}, {year}" for names, year in refs) + ")"
+
+        def ref(m):
+            body = m.group(2)
+            shown = re.match(r"(.*?)\s*<([^>]+)>$", body, re.S)
+            if shown:
+                label_text, target = shown.groups()
+            else:
+                label_text, target = None, body
+            if m.group(1) == "numref":
+                number = self.figures.get(target, target)
+                return label_text.replace("%s", number.split()[-1]) if label_text else number
+            return label_text or self.titles.get(target, target)
+
+        text = re.sub(r"\{eval\}`([^`]+)`", eval_role, text)
+        text = re.sub(r"\{cite:([pt])\}`([^`]+)`", cite, text)
+        text = re.sub(r"\{(ref|numref|doc)\}`([^`]+)`", ref, text)
+        text = re.sub(r"\{term\}`([^`<]+?)(?:\s*<[^>]+>)?`", r"\1", text)
+        return text
+
+    def directives(self, text):
+        pattern = re.compile(r"^([:`]{3,})\{([\w:-]+)\}[ \t]*(.*)\n", re.M)
+        while True:
+            m = pattern.search(text)
+            if m is None:
+                return text
+            fence, name, argument = m.groups()
+            close = re.compile(rf"^{re.escape(fence)}\s*$", re.M).search(text, m.end())
+            if close is None:
+                raise ValueError(f"chapter {self.chapter}: unclosed {{{name}}}")
+            body, options = text[m.end():close.start()], {}
+            while (option := re.match(r":(\w[\w-]*):[ \t]*(.*)\n", body)):   # leading lines
+                options[option.group(1)] = option.group(2)
+                body = body[option.end():]
+            body = self.directives(body.strip("\n"))
+            text = text[:m.start()] + self.block(name, argument, options, body) + "\n" + \
+                text[close.end():]
+
+    def block(self, name, argument, options, body):
+        folded = "dropdown" in options.get("class", "") or name in ("dropdown", "solution")
+        if name == "exercise":
+            label = options.get("label", "")
+            number = ".".join(label.split("-")[1:]) if label.startswith("ex-") else ""
+            return f"**Exercise {number}: {argument}**\n\n{body}\n"
+        if name == "solution":
+            number = ".".join(argument.split("-")[1:])
+            return details(f"Solution to Exercise {number}", body)
+        if name in ("math",):
+            return f"$$\n{body}\n$$\n"
+        title = argument or (name.capitalize() if name in ADMONITION_KINDS else "")
+        if folded:
+            return details(title or "Details", body)
+        if name in ("admonition", *ADMONITION_KINDS):
+            quoted = "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
+            return f"> **{title}**\n>\n{quoted}\n"
+        return f"{body}\n"
+
+    def markdown(self, text):
+        text = re.sub(r"^\([\w-]+\)=[ \t]*\n", "", text, flags=re.M)
+        return self.roles(self.directives(text))
+
+
+def details(summary, body):
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>\n"
+
+
+def plain_notebook(source, executed, bib, figures, titles, chapter):
+    """The plain edition of one chapter: ``source`` and ``executed`` are notebook dicts."""
+    convert = Plain(glued_values(executed), bib, figures, titles, chapter)
+    nb = copy.deepcopy(source)
+    cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+                continue                     # jupyterlab-myst's front matter, for one
+            set_text(cell, convert.markdown(cell_text(cell)))
+        else:
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    nb["cells"] = cells
+    nb["metadata"]["colab"] = {"provenance": []}
+    return nb
+
+
+def write_plain(out, executed_dir, html_dir):
+    out, executed_dir = Path(out), Path(executed_dir)
+    (out / "chapters").mkdir(parents=True, exist_ok=True)
+    sources = {p: json.loads(p.read_text(encoding="utf-8")) for p in sorted(
+        CHAPTERS.glob("*.ipynb"))}
+    titles = section_titles(cell_text(c) for nb in sources.values() for c in nb["cells"]
+                            if c["cell_type"] == "markdown")
+    bib, figures = bibliography(), figure_numbers(html_dir)
+    for path, source in sources.items():
+        executed_path = executed_dir / "chapters" / path.name
+        if not executed_path.exists():
+            raise SystemExit(f"{executed_path} is missing: build the book first (make book)")
+        executed = json.loads(executed_path.read_text(encoding="utf-8"))
+        nb = plain_notebook(source, executed, bib, figures, titles, path.stem)
+        (out / "chapters" / path.name).write_text(
+            json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="edition", required=True)
+    student = sub.add_parser("student", help="the chapters without solutions")
+    student.add_argument("--out", default=str(ROOT / "_build" / "student"))
+    plain = sub.add_parser("plain", help="the chapters in plain Markdown, numbers written in")
+    plain.add_argument("--out", default=str(ROOT / "_build" / "html" / "plain"))
+    plain.add_argument("--executed", default=str(ROOT / "_build" / "jupyter_execute"))
+    plain.add_argument("--html", default=str(ROOT / "_build" / "html"))
+    args = parser.parse_args(argv)
+    if args.edition == "student":
+        print(f"student edition: {write_student(args.out)}")
+    else:
+        print(f"plain edition: {write_plain(args.out, args.executed, args.html)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,455 @@
+"""JupyterLab in a real browser, for tests that read the chapters as a reader does.
+
+A test owns a JupyterLab server started from the project's environment (the
+Python that runs pytest, i.e. ``.venv/bin/python`` under ``make test``) and
+drives it with Debian's chromium through playwright:
+
+    with LabServer(ROOT) as lab:                      # or the ``lab_server`` fixture
+        page = browser.new_page()
+        nb = LabNotebook(page, lab, "chapters/01_introduction.ipynb").open()
+        nb.run_all()                                  # the menu: Run > Run All Cells
+        report = nb.wait_until_run(timeout=600)       # kernel idle, no cell pending
+        report.errors, report.markdown_text(), ...
+
+The server listens on a free port of 127.0.0.1 without a token, with
+temporary config, data, runtime, settings and workspace directories, so that
+nobody's own settings or extensions leak in; as root it gets ``--allow-root``.
+Its kernels start with the same kernelspec the book build uses (``python3``,
+found in the venv first: ``JUPYTER_PREFER_ENV_PATH=1``), without
+``MPLBACKEND`` (as the Makefile's ``KERNEL_ENV``), and inherit ``GDLIB_DATA``.
+
+The temporary user settings change three things against a reader's default:
+autosave is off (a run must never write outputs into ``chapters/``), every
+cell is attached to the page (``windowingMode: none``, so the page text is the
+whole notebook), and JupyterLab never fetches news or checks for updates. The
+checkpoint JupyterLab makes of every notebook it opens goes to the temporary
+directory too, not into ``chapters/.ipynb_checkpoints``.
+``expose_app_in_browser`` lets the harness read the notebook model
+(``window.jupyterapp``); every action goes through the UI.
+
+Importable by other browser tests: ``chromium`` and ``lab_server`` are plain
+module-scoped pytest fixtures (``from lab_harness import chromium, lab_server``).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# User settings of the temporary JupyterLab (plugin id -> overrides); see module docstring.
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+# MyST syntax that must never reach a reader as text (issue 7, item 5).
+RAW_MYST = ("{glue", "{eval", "{cite", "```{", ":::{")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url, timeout=5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+class LabServer:
+    """A JupyterLab server this process starts, owns and stops (with its kernels).
+
+    ``root_dir``  what the file browser shows; notebooks are opened by their path
+                  relative to it, and kernels start in the notebook's folder
+    ``python``    the interpreter whose JupyterLab runs (default: this one)
+    ``env``       extra environment variables for the server and its kernels
+    """
+
+    def __init__(self, root_dir, *, python=None, env=None, startup_timeout=120.0):
+        self.root_dir = Path(root_dir).resolve()
+        if not self.root_dir.is_dir():
+            raise ValueError(f"root_dir {self.root_dir} is not a directory")
+        self.python = python or sys.executable
+        self.extra_env = dict(env or {})
+        self.startup_timeout = startup_timeout
+        self.process = None
+        self.url = None
+        self._tmp = None
+
+    # -- lifecycle -------------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _check_installed(self):
+        probe = subprocess.run(
+            [self.python, "-c", "import jupyterlab, jupyterlab_myst, ipykernel"],
+            capture_output=True, text=True)
+        if probe.returncode != 0:
+            raise RuntimeError(
+                f"{self.python} cannot import jupyterlab, jupyterlab_myst and ipykernel: "
+                "install requirements.txt into the venv (`make venv`)\n" + probe.stderr)
+
+    def _environment(self, tmp):
+        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+        for name in ("config", "data", "runtime", "settings", "workspaces", "ipython"):
+            (tmp / name).mkdir()
+        env.update(
+            JUPYTER_CONFIG_DIR=str(tmp / "config"),
+            JUPYTER_DATA_DIR=str(tmp / "data"),
+            JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+            JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+            IPYTHONDIR=str(tmp / "ipython"),
+            JUPYTER_PREFER_ENV_PATH="1",
+            JUPYTER_PLATFORM_DIRS="1",
+        )
+        env.update(self.extra_env)
+        for plugin, values in LAB_SETTINGS.items():
+            path = tmp / "settings" / f"{plugin}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        return env
+
+    def _command(self, port):
+        cmd = [
+            self.python, "-m", "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--IdentityProvider.token=",
+            f"--ServerApp.root_dir={self.root_dir}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+            # JupyterLab makes a checkpoint of every notebook it opens: not in the repository
+            f"--FileCheckpoints.checkpoint_dir={self._tmp_path / 'checkpoints'}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        return cmd
+
+    def start(self):
+        self._check_installed()
+        self._tmp = tempfile.TemporaryDirectory(prefix="gdlib-lab-")
+        tmp = self._tmp_path = Path(self._tmp.name)
+        env = self._environment(tmp)
+        self.log_path = tmp / "server.log"
+        for _attempt in range(3):           # a free port can be taken before we bind it
+            port = _free_port()
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+            self.process = subprocess.Popen(
+                self._command(port), cwd=self.root_dir, env=env,
+                stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.url = f"http://127.0.0.1:{port}/"
+            if self._wait_ready():
+                return self
+            self._log.close()
+            if "already in use" not in self.log():
+                break
+        log = self.log()
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not start within {self.startup_timeout} s:\n{log}")
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                _get_json(self.url + "api/status", timeout=2)
+                with urllib.request.urlopen(self.url + "lab", timeout=5) as r:
+                    if r.status == 200:
+                        return True
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        return False
+
+    def log(self):
+        """What the server (and its kernels' stderr) printed so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except (AttributeError, OSError):
+            return ""
+
+    def kernels(self):
+        return _get_json(self.url + "api/kernels")
+
+    def _delete(self, path, timeout=30.0):
+        """DELETE through the REST API, with the XSRF cookie and header it asks for."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(self.url + "lab", timeout=timeout).close()      # sets the _xsrf cookie
+        xsrf = next((c.value for c in jar if c.name == "_xsrf"), "")
+        request = urllib.request.Request(self.url + path, method="DELETE",
+                                         headers={"X-XSRFToken": xsrf})
+        opener.open(request, timeout=timeout).close()
+
+    def shutdown_kernels(self):
+        """Shut down every running kernel (the server waits for each to end)."""
+        for kernel in self.kernels():
+            self._delete(f"api/kernels/{kernel['id']}")
+
+    def stop(self):
+        """Shut down every kernel, then the server; kill whatever is left of either."""
+        if self.process is None:
+            return
+        descendants = []
+        if self.process.poll() is None:
+            try:
+                descendants = psutil.Process(self.process.pid).children(recursive=True)
+            except psutil.NoSuchProcess:       # the server ended meanwhile
+                descendants = []
+            try:
+                self.shutdown_kernels()
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        for child in descendants:
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:       # it ended, as it should
+                pass
+        self._log.close()
+        self.process = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+# ---------------------------------------------------------------- the notebook page
+
+# One dict per cell, read from the notebook model and the cell's DOM node.
+_CELLS_JS = r"""
+() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  return panel.content.widgets.map((cell, index) => {
+    const model = cell.model;
+    const type = model.type;
+    const out = { index, type, source: model.sharedModel.getSource(),
+                  inputHidden: cell.inputHidden, metadata: model.sharedModel.getMetadata() };
+    if (type === 'code') {
+      out.executionCount = model.executionCount;
+      out.outputs = model.outputs.toJSON();
+      const prompt = cell.node.querySelector('.jp-InputPrompt');
+      out.prompt = prompt ? prompt.textContent.trim() : '';
+      const area = cell.node.querySelector('.jp-OutputArea');
+      out.outputText = area ? area.innerText : '';
+    } else if (type === 'markdown') {
+      const rendered = cell.node.querySelector('.myst')             // jupyterlab-myst
+                       || cell.node.querySelector('.jp-RenderedMarkdown');  // plain
+      out.rendered = cell.rendered;
+      out.text = rendered ? rendered.innerText : '';
+      out.textContent = rendered ? rendered.textContent : '';
+      out.html = rendered ? rendered.innerHTML : '';
+      out.details = [...cell.node.querySelectorAll('details')].map(
+        d => ({ open: d.open, summary: (d.querySelector('summary') || {}).textContent || '' }));
+    }
+    return out;
+  });
+}
+"""
+
+_STATE_JS = r"""
+() => {
+  const app = window.jupyterapp;
+  if (!app) return { ready: false };
+  const panel = app.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.content) return { ready: false };
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const prompts = [...panel.node.querySelectorAll('.jp-InputPrompt')].map(p => p.textContent);
+  const cells = panel.content.widgets.map(c => c.model);
+  // jupyterlab-myst stores an evaluated {eval} in the cell's metadata.user_expressions
+  const evalPending = cells.filter(m => m.type === 'markdown'
+      && m.sharedModel.getSource().includes('{eval}')
+      && !m.sharedModel.getMetadata().user_expressions).length;
+  const errors = cells.filter(m => m.type === 'code'
+      && m.outputs.toJSON().some(o => o.output_type === 'error')).length;
+  return {
+    ready: panel.context.isReady && !!kernel,
+    path: panel.context.path,
+    status: kernel ? kernel.status : 'none',
+    connection: kernel ? kernel.connectionStatus : 'none',
+    pending: prompts.filter(t => t.includes('*')).length,
+    evalPending, errors,
+    cells: cells.length,
+  };
+}
+"""
+
+
+@dataclass
+class RunReport:
+    """What a notebook shows after Run All (one dict per cell, see ``_CELLS_JS``)."""
+
+    cells: list
+    seconds: float
+    page_errors: list = field(default_factory=list)
+
+    @property
+    def code_cells(self):
+        return [c for c in self.cells if c["type"] == "code"]
+
+    @property
+    def markdown_cells(self):
+        return [c for c in self.cells if c["type"] == "markdown"]
+
+    @property
+    def errors(self):
+        """(cell index, 'Ename: evalue') of every error output."""
+        return [(c["index"], f"{o.get('ename')}: {o.get('evalue')}")
+                for c in self.code_cells for o in c["outputs"] if o["output_type"] == "error"]
+
+    @property
+    def not_run(self):
+        """Indices of code cells that never ran (no execution count)."""
+        return [c["index"] for c in self.code_cells
+                if c["source"].strip() and c["executionCount"] is None]
+
+    def output_text(self):
+        return "\n".join(c["outputText"] for c in self.code_cells)
+
+    def markdown_text(self):
+        """The rendered text of every markdown cell, collapsed parts included."""
+        return "\n".join(c["textContent"] for c in self.markdown_cells)
+
+    def raw_myst(self):
+        """(cell index, pattern, excerpt) for MyST syntax left as text in rendered markdown."""
+        found = []
+        for c in self.markdown_cells:
+            for pattern in RAW_MYST:
+                at = c["textContent"].find(pattern)
+                if at >= 0:
+                    found.append((c["index"], pattern, c["textContent"][max(0, at - 30):at + 60]))
+        return found
+
+
+class LabNotebook:
+    """One notebook opened in JupyterLab in a playwright ``page``, driven through the UI."""
+
+    _opened = 0
+
+    def __init__(self, page, lab, path):
+        self.page, self.lab, self.path = page, lab, str(path)
+        self.page_errors = []
+        page.on("pageerror", lambda exc: self.page_errors.append(f"uncaught: {exc}"))
+
+    def state(self):
+        return self.page.evaluate(_STATE_JS)
+
+    def open(self, timeout=120.0):
+        """Open the notebook and wait until its kernel is connected and idle.
+
+        Each page gets a workspace of its own, so no tab of an earlier page reopens.
+        """
+        LabNotebook._opened += 1
+        workspace = f"w{os.getpid()}-{LabNotebook._opened}"
+        self.page.goto(f"{self.lab.url}lab/workspaces/{workspace}/tree/{quote(self.path)}",
+                       wait_until="load")
+        self._wait(lambda s: s.get("ready") and s["path"] == self.path
+                   and s["status"] == "idle" and s["connection"] == "connected",
+                   timeout, "the notebook to open with an idle kernel")
+        return self
+
+    def _wait(self, condition, timeout, what, stable=0.0):
+        deadline = time.monotonic() + timeout
+        since = None
+        state = {}
+        while time.monotonic() < deadline:
+            state = self.state()
+            if condition(state):
+                since = since or time.monotonic()
+                if time.monotonic() - since >= stable:
+                    return state
+            else:
+                since = None
+            time.sleep(0.25)
+        raise TimeoutError(f"{self.path}: waited {timeout} s for {what}; last state {state}"
+                           f"\n--- server log (tail) ---\n{self.lab.log()[-3000:]}")
+
+    def run_all(self):
+        """Menu Run > Run All Cells, as a reader does it."""
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        self._started = time.monotonic()
+
+    def wait_until_run(self, timeout=600.0, stable=2.0):
+        """Wait until every cell has run and the kernel has been idle for ``stable`` s.
+
+        "Run" means: no code cell pending (``[*]``), and every markdown cell with an
+        ``{eval}`` evaluated (jupyterlab-myst sends those after the code cells). After
+        an error JupyterLab stops the queue: the cells below it never run (listed
+        by ``RunReport.not_run``) and the evaluations are aborted.
+        """
+        self._wait(lambda s: s.get("ready") and s["pending"] == 0 and s["status"] == "idle"
+                   and (s["evalPending"] == 0 or s["errors"] > 0),
+                   timeout, "every cell to run", stable=stable)
+        seconds = time.monotonic() - self._started - stable
+        return RunReport(self.cells(), seconds, list(self.page_errors))
+
+    def cells(self):
+        return self.page.evaluate(_CELLS_JS)
+
+
+# ---------------------------------------------------------------- pytest fixtures
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, headless, launched by playwright (which never downloads one)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no browser at {CHROMIUM}: `apt-get install chromium` (or set CHROMIUM)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab_server():
+    """A JupyterLab on the repository root, stopped with its kernels after the module."""
+    with LabServer(ROOT) as lab:
+        yield lab

@@ -1,0 +1,124 @@
+"""scripts/editions.py: the student edition and the plain (Colab) edition, on small notebooks."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import editions  # noqa: E402
+
+
+def md(text, **meta):
+    return {"cell_type": "markdown", "metadata": meta, "source": text}
+
+
+def code(text, tags=(), outputs=()):
+    return {"cell_type": "code", "metadata": {"tags": list(tags)}, "source": text,
+            "outputs": list(outputs), "execution_count": None}
+
+
+EXERCISE = """## Exercises
+
+::::{exercise} Momentum in code
+:label: ex-5-1
+
+Write `momentum_step`.
+
+:::{hint}
+:class: dropdown
+Eq. (9).
+:::
+::::
+"""
+SOLUTION = """:::{solution} ex-5-1
+:class: dropdown
+The velocity first, then the weights: {eval}`steps`.
+:::
+"""
+ANSWER = """def momentum_step(w, v, g, lr, momentum):
+    ### BEGIN SOLUTION
+    v = momentum * v + lr * g
+    w = w - v
+    ### END SOLUTION
+    return w, v
+
+
+check("5.1", momentum_step)"""
+
+
+def chapter():
+    return {"cells": [md("# Momentum"), code("x = 1"),
+                      code("steps = book.shown(12)", ["remove-cell", "solution"]),
+                      code("with book.checks():\n    assert x == 1", ["remove-cell", "book-check"]),
+                      md(EXERCISE), code(ANSWER, ["exercise", "hide-input"]), md(SOLUTION),
+                      md("Text after {eval}`x`.\n\n" + SOLUTION.replace("5-1", "5-2"))],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def texts(nb):
+    return [editions.cell_text(c) for c in nb["cells"]]
+
+
+def test_the_student_edition_has_no_solution_and_no_check():
+    student = editions.student_notebook(chapter())
+    joined = "\n".join(texts(student))
+    assert "{solution}" not in joined and "The velocity first" not in joined
+    assert "v = momentum * v" not in joined and "book.checks" not in joined
+    assert "book.shown(12)" not in joined                      # a solution's number
+    assert "Write `momentum_step`" in joined and ":::{hint}" in joined   # the task stays
+    assert "Text after {eval}`x`." in joined                   # prose around a solution stays
+    [cell] = [c for c in student["cells"] if "exercise" in c["metadata"].get("tags", [])]
+    assert "hide-input" not in cell["metadata"]["tags"]        # the student's cell is open
+    assert 'raise NotImplementedError("your code here")\n    return w, v' in \
+        editions.cell_text(cell)
+    compile(editions.cell_text(cell), "exercise", "exec")      # still valid Python
+
+
+def test_the_student_stub_at_top_level_names_the_answer():
+    stub = editions.stub_answers("### BEGIN SOLUTION\nanswer = 545_810\n### END SOLUTION\n"
+                                 'check("2.2", answer)')
+    assert stub == 'answer = ...  # your answer here\ncheck("2.2", answer)'
+
+
+def test_an_unclosed_answer_is_an_error():
+    with pytest.raises(ValueError, match="without ### END SOLUTION"):
+        editions.stub_answers("    ### BEGIN SOLUTION\n    x = 1\n")
+
+
+def plain(text, values=None, figures=None, titles=None):
+    convert = editions.Plain(values or {}, {"kang2020": ("Kang", "2020"),
+                                            "polyak1964": ("Polyak", "1964")},
+                             figures or {}, titles or {}, "05")
+    return convert.markdown(text)
+
+
+def test_plain_writes_numbers_in_and_roles_as_text():
+    text = ("{cite:t}`kang2020` shows {eval}`acc` after {ref}`eq. (9) <eq-9>` "
+            "{cite:p}`kang2020,polyak1964`; see {numref}`fig-paper-5` and {ref}`sec-x`; "
+            "{term}`모멘텀법`.")
+    out = plain(text, {"acc": "0.9707"}, {"fig-paper-5": "Fig. 5.2"}, {"sec-x": "The set-up"})
+    assert out == ("Kang (2020) shows 0.9707 after eq. (9) (Kang, 2020; Polyak, 1964); "
+                   "see Fig. 5.2 and The set-up; 모멘텀법.")
+    with pytest.raises(KeyError, match="no value for"):
+        plain("{eval}`missing`")
+
+
+def test_plain_turns_directives_into_commonmark():
+    out = plain("(eq-9)=\n" + EXERCISE + "\n" + SOLUTION, {"steps": "12"})
+    assert "(eq-9)=" not in out and "{" not in out.replace("{eval}", "")
+    assert "**Exercise 5.1: Momentum in code**" in out
+    assert "<details>\n<summary>Hint</summary>\n\nEq. (9).\n\n</details>" in out
+    assert "<summary>Solution to Exercise 5.1</summary>" in out and "weights: 12." in out
+    note = plain(":::{admonition} In this chapter\n:class: tip\n- one\n- two\n:::\n")
+    assert note.startswith("> **In this chapter**\n>\n> - one\n> - two")
+
+
+def test_plain_reads_the_glued_numbers_of_an_executed_notebook():
+    record = {"output_type": "display_data", "metadata": {"scrapbook": {"name": "acc"}},
+              "data": {"application/papermill.record/text/plain": "0.9707"}}
+    executed = {"cells": [code("acc = book.shown(a, '.4f')", outputs=[record])]}
+    assert editions.glued_values(executed) == {"acc": "0.9707"}
+    nb = editions.plain_notebook({"cells": [md("acc {eval}`acc`"), code("a = 1")],
+                                  "metadata": {}}, executed, {}, {}, {}, "08")
+    assert texts(nb) == ["acc 0.9707", "a = 1"] and nb["cells"][1]["outputs"] == []

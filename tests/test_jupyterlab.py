@@ -1,0 +1,311 @@
+"""The chapters as a reader opens them: JupyterLab with jupyterlab-myst, in chromium.
+
+Starts JupyterLab from the project's venv on 127.0.0.1 (tests/lab_harness.py),
+opens each selected chapter, runs all cells through the menu and checks what
+the page shows (issue 7, item 5):
+
+- no error output, no traceback, every code cell ran;
+- no raw MyST in the rendered markdown (``{glue``, ``{eval``, ``{cite``, ...);
+- every number the built HTML shows in the chapter's prose shows here too;
+- solutions start collapsed (gated solutions: their code cells' input hidden);
+- chapter 8: the training panel is displayed, and moving a slider changes its image;
+- the notebook file is unchanged afterwards (nothing was saved into chapters/).
+
+``test_the_checks_catch_faults`` runs a small notebook with one fault of each
+kind through the same checks, so each of them is seen to fail.
+
+Which chapters run: ``GDLIB_LAB_CHAPTERS`` (default ``1,2,3``: they run in
+seconds). ``all``, or numbers such as ``1-3,8`` or ``4 5``; chapters 4-8 train on
+MNIST for minutes each. The number check reads ``_build/html`` (``make book``).
+"""
+
+import hashlib
+import os
+import re
+import time
+
+import pytest
+from lab_harness import ROOT, LabNotebook, chromium, lab_server  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+CHAPTER_FILES = {int(p.name[:2]): p for p in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))}
+DEFAULT_CHAPTERS = "1,2,3"
+RUN_TIMEOUT = float(os.environ.get("GDLIB_LAB_TIMEOUT", 1800))    # seconds per chapter
+HTML = ROOT / "_build" / "html"
+PANEL_CHAPTERS = (8,)          # chapters whose live TrainingPanel must respond to a slider
+
+
+def selected_chapters(spec=None):
+    """Chapter numbers from ``GDLIB_LAB_CHAPTERS``: ``all``, or e.g. ``1-3,8`` / ``4 5``."""
+    spec = (os.environ.get("GDLIB_LAB_CHAPTERS", DEFAULT_CHAPTERS) if spec is None else spec)
+    spec = spec.strip().lower()
+    if spec == "all":
+        return sorted(CHAPTER_FILES)
+    chosen = set()
+    for part in filter(None, re.split(r"[,\s]+", spec)):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise ValueError(f"GDLIB_LAB_CHAPTERS: {part!r} is not a chapter number or range; "
+                             "use e.g. 'all', '1-3,8' or '4 5'")
+        low, high = int(m[1]), int(m[2] or m[1])
+        unknown = [n for n in range(low, high + 1) if n not in CHAPTER_FILES]
+        if unknown or low > high:
+            raise ValueError(f"GDLIB_LAB_CHAPTERS: no chapter {unknown or part!r}; "
+                             f"the chapters are {sorted(CHAPTER_FILES)}")
+        chosen.update(range(low, high + 1))
+    if not chosen:
+        raise ValueError("GDLIB_LAB_CHAPTERS is empty: name chapters, e.g. '1-3', or 'all'")
+    return sorted(chosen)
+
+
+CHAPTERS = selected_chapters()
+
+
+# ------------------------------------------------------------------ the numbers hook
+
+# Strings that the HTML shows in a chapter's prose and JupyterLab must show too,
+# per chapter number. A chapter listed here uses exactly this list; any other
+# chapter is sampled from the built HTML (``html_numbers``).
+EXPECTED_NUMBERS: dict[int, list[str]] = {}
+
+
+def missing_numbers(page_text, expected):
+    """The strings of ``expected`` that ``page_text`` does not show as whole tokens.
+
+    Whitespace is compared collapsed; "5" is not found inside "0.5" or "15", nor
+    "0.97" inside "0.9707".
+    """
+    text = " ".join(page_text.split())
+    missing = []
+    for s in dict.fromkeys(" ".join(e.split()) for e in expected):
+        if not re.search(rf"(?<![\w.,]){re.escape(s)}(?![\w]|[.,]\d)", text):
+            missing.append(s)
+    return missing
+
+
+# The values myst-nb pasted into the prose ({glue:text} spans, inline {eval} and {glue}
+# outputs), each with the last words of the text just before it: "set has 60,000".
+_HTML_NUMBERS_JS = r"""
+() => [...document.querySelectorAll('main span.pasted-text, main span.output.text_plain')]
+  .filter(s => !s.closest('.cell_output') && s.textContent.trim())
+  .map(s => {
+    const prev = s.previousSibling;
+    const before = prev && prev.nodeType === Node.TEXT_NODE
+        ? prev.textContent.replace(/\s+/g, ' ').split(' ').slice(-3).join(' ') : '';
+    return (before + s.textContent.trim()).trimStart();
+  })
+"""
+
+
+def html_numbers(browser, number):
+    """The inline values of chapter ``number``'s built HTML page with the words before them.
+
+    Collapsed parts (solutions) count: a reader opens them.
+    """
+    page_path = HTML / "chapters" / (CHAPTER_FILES[number].stem + ".html")
+    if not page_path.is_file():
+        pytest.fail(f"{page_path} does not exist: run `make book` first")
+    page = browser.new_page()
+    try:
+        page.goto(page_path.as_uri(), wait_until="load")
+        return list(dict.fromkeys(page.evaluate(_HTML_NUMBERS_JS)))
+    finally:
+        page.close()
+
+
+# ------------------------------------------------------------------ one run per chapter
+
+class ChapterRun:
+    def __init__(self, number, notebook, report, files_before):
+        self.number, self.notebook, self.report = number, notebook, report
+        self.path = CHAPTER_FILES[number]
+        self.files_before = files_before
+
+
+def _files(path):
+    """The notebook's digest and the files beside it (checkpoints would show here)."""
+    return (hashlib.sha256(path.read_bytes()).hexdigest(),
+            sorted(str(p.relative_to(path.parent)) for p in path.parent.rglob("*")))
+
+
+@pytest.fixture(scope="module", params=CHAPTERS, ids=lambda n: CHAPTER_FILES[n].stem)
+def chapter(request, chromium, lab_server):  # noqa: F811 (fixtures from lab_harness)
+    """Chapter ``n`` opened in a fresh page, all cells run; its kernel is shut down after."""
+    number = request.param
+    path = CHAPTER_FILES[number]
+    before = _files(path)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        notebook = LabNotebook(page, lab_server, path.relative_to(ROOT).as_posix()).open()
+        notebook.run_all()
+        report = notebook.wait_until_run(timeout=RUN_TIMEOUT)
+        print(f"\n{path.name}: Run All took {report.seconds:.1f} s in JupyterLab")
+        yield ChapterRun(number, notebook, report, before)
+    finally:
+        context.close()
+        lab_server.shutdown_kernels()
+
+
+# ------------------------------------------------------------------ the checks
+
+def test_the_selection_is_read():
+    assert selected_chapters("all") == sorted(CHAPTER_FILES)
+    assert selected_chapters("1-3, 8") == [1, 2, 3, 8]
+    for bad in ("one", "0", "3-1", ","):
+        with pytest.raises(ValueError, match="GDLIB_LAB_CHAPTERS"):
+            selected_chapters(bad)
+
+
+def run_problems(report):
+    """What went wrong while the notebook ran: error outputs, cells never run, tracebacks."""
+    problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
+    if report.not_run:
+        problems.append(f"code cells that never ran: {report.not_run}")
+    if "Traceback" in report.output_text():
+        problems.append("a traceback shows in an output")
+    problems += report.page_errors
+    return problems
+
+
+def _is_solution(summary):
+    return re.match(r"\s*(Start of )?Solution\b", summary) is not None
+
+
+def solutions(report):
+    """The collapsible solutions (<details> whose summary starts "Solution")."""
+    return [d for c in report.markdown_cells for d in c["details"] if _is_solution(d["summary"])]
+
+
+def open_solutions(report):
+    """Solutions a reader sees without a click: open <details>, and the code cells of a
+    gated solution ({solution-start} ... {solution-end}), which no <details> holds,
+    unless their input is hidden (metadata jupyter.source_hidden)."""
+    shown = [d["summary"] for d in solutions(report) if d["open"]]
+    inside = False
+    for c in report.cells:
+        if c["type"] == "markdown" and "{solution-start}" in c["source"]:
+            inside = True
+        elif c["type"] == "markdown" and "{solution-end}" in c["source"]:
+            inside = False
+        elif inside and c["type"] == "code" and not c["inputHidden"]:
+            shown.append(f"code cell {c['index']}")
+    return shown
+
+
+def test_runs_without_errors(chapter):
+    problems = run_problems(chapter.report)
+    assert not problems, f"{chapter.path.name}: {problems}"
+
+
+def test_no_raw_myst(chapter):
+    raw = chapter.report.raw_myst()
+    assert not raw, f"{chapter.path.name}: MyST syntax shown as text: {raw}"
+
+
+def test_numbers_from_the_html_appear(chapter, chromium):  # noqa: F811
+    expected = EXPECTED_NUMBERS.get(chapter.number)
+    if expected is None:
+        expected = html_numbers(chromium, chapter.number)
+    assert expected, f"{chapter.path.name}: no numbers to look for (EXPECTED_NUMBERS, HTML)"
+    missing = missing_numbers(chapter.report.markdown_text(), expected)
+    assert not missing, (f"{chapter.path.name}: {len(missing)} of {len(expected)} numbers of "
+                         f"the HTML prose are not in the JupyterLab page: {missing[:20]}")
+
+
+def test_solutions_start_collapsed(chapter):
+    assert solutions(chapter.report), f"{chapter.path.name}: no collapsible solution found"
+    shown = open_solutions(chapter.report)
+    assert not shown, f"{chapter.path.name}: solutions shown open at the start: {shown}"
+
+
+def test_notebook_file_unchanged(chapter):
+    digest, files = _files(chapter.path)
+    digest_before, files_before = chapter.files_before
+    assert digest == digest_before, f"{chapter.path.name} was written while it ran in JupyterLab"
+    new = sorted(set(files) - set(files_before))
+    assert not new, f"running {chapter.path.name} in JupyterLab left files in chapters/: {new}"
+
+
+_PANELS_JS = r"""
+() => [...document.querySelectorAll('.jp-OutputArea-output')]
+  .filter(o => o.querySelector('.widget-slider') && o.querySelector('img'))
+  .map(o => { const img = o.querySelector('img');
+              return { width: img.naturalWidth, src: img.src.length }; })
+"""
+
+
+def test_panel_slider_changes_image(chapter):
+    page = chapter.notebook.page
+    panels = page.evaluate(_PANELS_JS)
+    if chapter.number not in PANEL_CHAPTERS:
+        assert panels == [] or all(p["width"] > 0 for p in panels)
+        return
+    assert panels, f"{chapter.path.name}: no training panel (slider and image) is displayed"
+    assert all(p["width"] > 0 for p in panels), f"{chapter.path.name}: a panel image is empty"
+    panel = page.locator(".jp-OutputArea-output").filter(
+        has=page.locator(".widget-slider")).filter(has=page.locator("img")).first
+    image = panel.locator("img").first
+    slider = panel.locator(".widget-slider").first
+    before_src = image.get_attribute("src")
+    before_value = slider.locator(".widget-readout").inner_text()
+    slider.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and image.get_attribute("src") == before_src:
+        time.sleep(0.1)
+    after_value = slider.locator(".widget-readout").inner_text()
+    assert after_value != before_value, f"the slider did not move ({before_value})"
+    assert image.get_attribute("src") != before_src, (
+        f"{chapter.path.name}: moving the slider {before_value} -> {after_value} did not "
+        "change the panel's image within 120 s")
+
+
+def test_missing_numbers_matches_whole_tokens():
+    page = "The training set has 60,000\n  images; eta 0.5 and 15 updates; loss 0.9707."
+    assert missing_numbers(page, ["set has 60,000", "0.5", "15", "0.9707"]) == []
+    assert missing_numbers(page, ["5", "0.97", "set has 6", "60"]) == ["5", "0.97", "set has 6",
+                                                                      "60"]
+
+
+# ------------------------------------------------------------------ the checks can fail
+
+_FAULTY = [
+    ("markdown", "The value is {eval}`value` and `{glue:text}` stays raw."),
+    ("code", "value = 0.9707"),
+    ("markdown", ":::{dropdown} Solution to Exercise 9.1\n:open:\nshown\n:::"),
+    ("markdown", "```{solution-start} ex-9-2\n:class: dropdown\n```"),
+    ("code", "answer = 42"),
+    ("markdown", "```{solution-end}\n```"),
+    ("code", "raise ValueError('a check that fires')"),
+    ("code", "never = True"),
+]
+
+
+def test_the_checks_catch_faults(chromium, tmp_path):  # noqa: F811
+    """A notebook with one fault of each kind, run like a chapter: every check reports it."""
+    import nbformat
+    from lab_harness import LabServer
+
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    nb = nbformat.v4.new_notebook(cells=[make[kind](src) for kind, src in _FAULTY])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nbformat.write(nb, tmp_path / "faulty.ipynb")
+    with LabServer(tmp_path) as lab:
+        context = chromium.new_context()
+        try:
+            notebook = LabNotebook(context.new_page(), lab, "faulty.ipynb").open()
+            notebook.run_all()
+            report = notebook.wait_until_run(timeout=120)
+        finally:
+            context.close()
+    problems = run_problems(report)
+    assert any("ValueError: a check that fires" in p for p in problems), problems
+    assert any("never ran: [7]" in p for p in problems), problems
+    assert [pattern for _, pattern, _ in report.raw_myst()] == ["{glue"]
+    assert open_solutions(report) == ["Solution to Exercise 9.1", "code cell 4"]
+    # After an error the kernel aborts the queued {eval} requests too: every value of
+    # the page stays unevaluated, shown as its expression ("is value").
+    assert missing_numbers(report.markdown_text(), ["is 0.9707", "is value"]) == ["is 0.9707"]
