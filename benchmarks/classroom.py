@@ -10,7 +10,10 @@ per core) and once with ``OPENBLAS_NUM_THREADS=1`` per kernel, and prints the
 median over kernels and repeats with the slowdown against one kernel alone.
 OpenBLAS threads spin while they wait for work, so several multi-threaded
 kernels on few cores take turns badly; one thread each shares the cores well.
-``--json`` writes the figures for the teacher's guide.  Run it on a quiet machine.
+It also measures the peak memory of one kernel that loads MNIST with
+``gdlib.data`` and trains the book's network for 200 updates (``GDLIB_DATA`` or
+the cache must hold MNIST).  ``--json`` writes the figures for the teacher's
+guide.  Run it on a quiet machine.
 """
 
 import argparse
@@ -39,6 +42,24 @@ for i in range(200):
     opt.step(model.params, grads)
 print(time.perf_counter() - start)
 """
+
+MEMORY = r"""
+import resource
+from gdlib.data import load_dataset
+from gdlib.train import TrainConfig, train
+data = load_dataset("mnist")
+train(TrainConfig(optimizer="adadelta", lr=1.0, window=19, iterations=200, eval_every=100),
+      data)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)    # KiB -> MiB
+"""
+
+
+def peak_memory_mib():
+    """Peak resident memory (MiB) of one kernel that loads MNIST and trains."""
+    out = subprocess.run([sys.executable, "-c", MEMORY], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit("the memory probe failed:\n" + out.stderr[-2000:])
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def run_together(kernels, threads):
@@ -81,6 +102,8 @@ def main(argv=None):
         cells = [f"{seconds[kernels, n]:6.2f} s ({seconds[kernels, n] / alone:4.1f}x)"
                  for n in settings]
         print(f"{kernels:>8} {cells[0]:>24} {cells[1]:>26}")
+    memory = peak_memory_mib()
+    print(f"peak memory of one kernel (MNIST loaded, 200 updates of Adadelta): {memory:.0f} MiB")
     load1 = os.getloadavg()[0]
     print(f"load average {load0:.2f} at the start, {load1:.2f} at the end")
     if args.json:
@@ -89,7 +112,8 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump({"cpus": os.cpu_count(), "machine": platform.machine(),
                        "work": "200 updates of batch 256", "repeats": args.repeats,
-                       "load_average": [round(load0, 2), round(load1, 2)], "rows": rows},
+                       "load_average": [round(load0, 2), round(load1, 2)],
+                       "peak_memory_mib": round(memory), "rows": rows},
                       f, indent=1)
     return 0
 
