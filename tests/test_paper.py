@@ -237,6 +237,9 @@ def test_the_run_cache_returns_the_same_history_without_training(tiny_figure, mo
     assert all(again[label].equals(first[label]) for label in first)
     with pytest.raises(pytest.fail.Exception, match="trained again"):   # another seed
         figures.run_figure("tiny", data, seed=1)
+    other = make_clusters(seed=7, spread=3.0)       # same name and shapes, other numbers
+    with pytest.raises(pytest.fail.Exception, match="trained again"):   # other data
+        figures.run_figure("tiny", other, seed=0)
 
 
 def test_without_the_run_cache_every_run_trains(tiny_figure, monkeypatch):

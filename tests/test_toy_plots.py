@@ -114,7 +114,7 @@ def test_seed_spread_counts_diverged_runs():
             history([2.0], diverged_at=1)]
     ax = plots.plot_seed_spread({"sgd": runs})
     label = ax.get_legend().get_texts()[0].get_text()
-    assert "n=2" in label and "1 of 3 diverged" in label
+    assert "(2 seeds)" in label and "1 of 3 diverged" in label
     plt.close(ax.figure)
 
 
