@@ -134,6 +134,9 @@ def write_student(out):
                                   encoding="utf-8")
     (out / "guide").mkdir()
     shutil.copy(ROOT / "guide" / "run.ipynb", out / "guide" / "run.ipynb")
+    (out / "benchmarks" / "results").mkdir(parents=True)          # figures run.ipynb quotes
+    shutil.copy(ROOT / "benchmarks" / "results" / "classroom.json",
+                out / "benchmarks" / "results" / "classroom.json")
     shutil.copytree(ROOT / "_ext", out / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     config = config.replace("title: Gradient Descent for Deep Learning",
