@@ -161,3 +161,18 @@ def test_every_korean_term_the_chapters_quote_is_in_the_glossary(path):
         text = re.sub(r"\{term\}`([^`<]*)(?:<[^>]*>)?`", r"\1", cell["text"])
         for term in KOREAN_IN_PARENS.findall(text):
             assert term.strip() in GLOSSARY, f"{cell['where']}: {term!r} is not in the glossary"
+
+
+PAGES = CHAPTERS + sorted((ROOT / "guide").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
+def test_every_quoted_number_is_defined_above_its_text(path):
+    # the build resolves {eval} when it reaches the text, so the value must exist by then
+    defined = set()
+    for cell in load(path):
+        if cell["cell_type"] == "code":
+            for targets in re.findall(r"^\s*((?:\w+\s*,\s*)*\w+)\s*=[^=]", cell["text"], re.M):
+                defined |= {name.strip() for name in targets.split(",")}
+        for name in re.findall(r"\{eval\}`(\w+)`", cell["text"]):
+            assert name in defined, f"{cell['where']}: {{eval}}`{name}` comes before its value"
