@@ -160,14 +160,23 @@ def write_student(out):
 
 # -- the plain edition --------------------------------------------------------
 
-def glued_values(executed):
-    """``name -> text`` of every number the build glued into an executed notebook."""
+def glued_values(executed, glue_file=None):
+    """``name -> text`` of every number the build glued for an executed notebook.
+
+    MyST-NB 1.4 keeps them in ``glue_file`` (``<notebook>.glue.json`` beside the
+    executed notebook); older versions left them in the cells' outputs.
+    """
     values = {}
     for cell in executed["cells"]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             text = output.get("data", {}).get("application/papermill.record/text/plain")
             if name and text is not None:
+                values[name] = text
+    if glue_file is not None and Path(glue_file).exists():
+        for name, output in json.loads(Path(glue_file).read_text(encoding="utf-8")).items():
+            text = output.get("data", {}).get("text/plain")
+            if text is not None:
                 values[name] = text
     return values
 
@@ -293,9 +302,9 @@ def details(summary, body):
     return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>\n"
 
 
-def plain_notebook(source, executed, bib, figures, titles, chapter):
+def plain_notebook(source, executed, bib, figures, titles, chapter, glue_file=None):
     """The plain edition of one chapter: ``source`` and ``executed`` are notebook dicts."""
-    convert = Plain(glued_values(executed), bib, figures, titles, chapter)
+    convert = Plain(glued_values(executed, glue_file), bib, figures, titles, chapter)
     nb = copy.deepcopy(source)
     cells = []
     for cell in nb["cells"]:
@@ -324,7 +333,8 @@ def write_plain(out, executed_dir, html_dir):
         if not executed_path.exists():
             raise SystemExit(f"{executed_path} is missing: build the book first (make book)")
         executed = json.loads(executed_path.read_text(encoding="utf-8"))
-        nb = plain_notebook(source, executed, bib, figures, titles, path.stem)
+        nb = plain_notebook(source, executed, bib, figures, titles, path.stem,
+                            executed_path.with_suffix(".glue.json"))
         (out / "chapters" / path.name).write_text(
             json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

@@ -1,5 +1,6 @@
 """scripts/editions.py: the student edition and the plain (Colab) edition, on small notebooks."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -122,3 +123,15 @@ def test_plain_reads_the_glued_numbers_of_an_executed_notebook():
     nb = editions.plain_notebook({"cells": [md("acc {eval}`acc`"), code("a = 1")],
                                   "metadata": {}}, executed, {}, {}, {}, "08")
     assert texts(nb) == ["acc 0.9707", "a = 1"] and nb["cells"][1]["outputs"] == []
+
+
+def test_plain_reads_the_glue_file_myst_nb_writes(tmp_path):
+    glue_file = tmp_path / "08_experiment.glue.json"
+    glue_file.write_text(json.dumps({"acc": {"output_type": "display_data", "metadata": {
+        "scrapbook": {"name": "acc"}}, "data": {"text/plain": "0.9707"}}}), encoding="utf-8")
+    executed = {"cells": [code("acc = book.shown(a, '.4f')")]}
+    assert editions.glued_values(executed) == {}
+    assert editions.glued_values(executed, glue_file) == {"acc": "0.9707"}
+    nb = editions.plain_notebook({"cells": [md("acc {eval}`acc`")], "metadata": {}}, executed,
+                                 {}, {}, {}, "08", glue_file)
+    assert texts(nb) == ["acc 0.9707"]
