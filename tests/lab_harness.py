@@ -281,7 +281,17 @@ _CELLS_JS = r"""
                        || cell.node.querySelector('.jp-RenderedMarkdown');  // plain
       out.rendered = cell.rendered;
       out.text = rendered ? rendered.innerText : '';
-      out.textContent = rendered ? rendered.textContent : '';
+      // all the text, collapsed parts too (textContent), with blocks and table cells
+      // kept apart: "network" and "545,810" in two cells are not "network545,810"
+      let whole = '';
+      if (rendered) {
+        const copy = rendered.cloneNode(true);
+        copy.querySelectorAll('p, pre, li, div, td, th, tr, dt, dd, summary, h1, h2, h3, h4, '
+                              + 'h5, h6, blockquote, table, ul, ol, details, br')
+            .forEach(e => e.append(' '));
+        whole = copy.textContent;
+      }
+      out.textContent = whole;
       out.html = rendered ? rendered.innerHTML : '';
       out.details = [...cell.node.querySelectorAll('details')].map(
         d => ({ open: d.open, summary: (d.querySelector('summary') || {}).textContent || '' }));

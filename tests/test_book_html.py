@@ -209,9 +209,19 @@ def test_panels_move_without_a_kernel(visit, doc):
 
 @pytest.mark.parametrize("doc", PAGES)
 def test_every_image_says_what_it_shows(visit, doc):
-    """Alt text that describes the figure: not missing, not a file name or a hash."""
-    images = visit(f"{doc}.html").page.evaluate(
-        "() => [...document.querySelectorAll('main img')].map("
+    """Alt text that describes the figure: not missing, not a file name or a hash.
+
+    Every image of the page has alt text; those of the chapter itself (its figures
+    and panels) describe what they show, the theme's icons (the Binder logo) name it.
+    """
+    page = visit(f"{doc}.html").page
+    if PANEL_PAGES.get(doc):
+        wait_for_panels(page, PANEL_PAGES[doc])          # the panels' images, rendered
+    every = page.evaluate("() => [...document.querySelectorAll('img')].map("
+                          "i => [i.getAttribute('src'), i.getAttribute('alt') || ''])")
+    assert all(alt.strip() for _, alt in every), f"{doc}: an image without alt text"
+    images = page.evaluate(
+        "() => [...document.querySelectorAll('article.bd-article img')].map("
         "i => [i.getAttribute('src'), i.getAttribute('alt') || ''])")
     for src, alt in images:
         words = alt.split()
@@ -238,5 +248,5 @@ def test_korean_is_drawn_with_the_books_own_font(visit):
 
 
 def test_the_footer_names_the_licence(visit):
-    footer = visit("index.html").page.locator("footer").inner_text()
+    footer = visit("index.html").page.locator("footer.bd-footer-content").inner_text()
     assert "MIT" in footer and "CC BY 4.0" in footer

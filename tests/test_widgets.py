@@ -5,7 +5,10 @@ the last test executes a notebook in a real Jupyter kernel (threads + comms).
 Speed is measured by benchmarks/widgets.py, never here.
 """
 
+import base64
+import html
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -461,21 +464,35 @@ TOY = ExplorerSpec(name="toy", page="toy", base=ToySetting(steps=30),
                    grid=(Axis.over("momentum", (0.0, 0.5, 0.9), "momentum"),))
 
 
+def picture(html_widget):
+    """The PNG bytes and the alt text of a static image (``render.static_image``)."""
+    m = re.fullmatch(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)" style="[^"]*">',
+                     html_widget.value)
+    assert m, html_widget.value[:200]
+    return base64.b64decode(m.group(1)), html.unescape(m.group(2))
+
+
 def test_static_training_panel_shows_every_grid_run(monkeypatch):
     monkeypatch.setenv(MODE_ENV, "static")
     grid = {index: train(config, DATA) for index, config in TINY.points()}
     box = panel_for(TINY, DATA, grid=grid)
     outer = box.children[-1]
-    pictures = [inner.children[j].children[1] for inner in outer.children for j in range(2)]
+    pictures = [picture(inner.children[j].children[1])
+                for inner in outer.children for j in range(2)]
     assert len(pictures) == TINY.size == 4
-    assert all(bytes(p.value).startswith(PNG) for p in pictures)
-    assert len({bytes(p.value) for p in pictures}) == 4
+    assert all(png.startswith(PNG) for png, _ in pictures)
+    assert len({png for png, _ in pictures}) == 4
+    assert all(alt.startswith("Training loss (left) and test accuracy (right)")
+               for _, alt in pictures)
+    assert "η = 0.1, batch 32" in pictures[3][1], pictures[3][1]
+    assert payload_bytes(box) == sum(len(base64.b64encode(png)) for png, _ in pictures)
     note = box.children[2].value
     assert "precomputed when the book was built: 4 runs of gdlib, one for each " \
         "combination of η and batch size" in note and "Binder" in note
     assert "Short runs." in outer.children[0].children[1].children[0].value
     state = _serialised(box)
-    assert sum(m["model_name"] == "ImageModel" for m in state.values()) == 4
+    assert sum("data:image/png;base64," in str(m["state"].get("value", ""))
+               for m in state.values()) == 4
     wrong = dict(grid)
     wrong[(0, 0)] = grid[(1, 1)]
     with pytest.raises(ValueError, match="another config"):
@@ -485,9 +502,11 @@ def test_static_training_panel_shows_every_grid_run(monkeypatch):
 def test_static_explorer_runs_its_grid(monkeypatch):
     monkeypatch.setenv(MODE_ENV, "static")
     box = panel_for(TOY)
-    pictures = [child.children[1] for child in box.children[-1].children]
-    assert len(pictures) == 3 and all(bytes(p.value).startswith(PNG) for p in pictures)
+    pictures = [picture(child.children[1]) for child in box.children[-1].children]
+    assert len(pictures) == 3 and all(png.startswith(PNG) for png, _ in pictures)
     statuses = [child.children[0].value for child in box.children[-1].children]
+    assert all(alt.startswith("The path on the surface") and status in alt
+               for (_, alt), status in zip(pictures, statuses, strict=True))
     assert all(s.startswith("30 steps") for s in statuses) and len(set(statuses)) == 3
 
 

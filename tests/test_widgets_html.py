@@ -47,6 +47,8 @@ def fixture_config():
         "execute": {"execute_notebooks": "force", "timeout": 300, "allow_errors": False,
                     "run_in_temp": False, "stderr_output": "remove"},
         "sphinx": {"local_extensions": {"book_fixes": "_ext"},
+                   # MathJax 3 as the book ships it: the widgets' MathJax 2 call must not throw
+                   "extra_extensions": ["sphinx-mathjax-offline"],
                    "config": {"nb_execution_raise_on_error": True,
                               "html_context": book["html_context"],
                               "html_extra_path": book["html_extra_path"],
@@ -126,6 +128,21 @@ def test_sliders_switch_precomputed_images_without_a_kernel(offline_page):
     assert not page.external, page.external
     assert not page.errors, "\n".join(page.errors)
     assert "_static/widgets/embed-amd.js" in " ".join(page.scripts)
+
+
+def test_panel_images_say_what_they_show(offline_page):
+    page = offline_page
+    page.goto(page.base + "panels.html", wait_until="load")
+    wait_for_panels(page, ["fixture", "fixture-explorer"])
+    page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
+    alts = {name: page.evaluate(f"() => [...document.querySelectorAll('.gdlib-panel-{name} img')]"
+                                ".map(i => i.getAttribute('alt') || '')")
+            for name in ("fixture", "fixture-explorer")}
+    assert alts["fixture"] and all(a.startswith("Training loss (left) and test accuracy")
+                                   and "η = " in a for a in alts["fixture"]), alts
+    assert alts["fixture-explorer"] and all(a.startswith("The path on the surface")
+                                            for a in alts["fixture-explorer"]), alts
+    assert not page.external and not page.errors, (page.external, page.errors)
 
 
 def test_a_mouse_drag_moves_the_slider_too(offline_page):

@@ -10,6 +10,8 @@ the precomputed images of the HTML book favour size (``to_png(colors=...)``:
 a palette of ``STATIC_COLORS`` colours, then the densest compression).
 """
 
+import base64
+import html
 import io
 
 import ipywidgets as w
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 __all__ = ["DISPLAY_DPI", "SCALE", "STATIC_COLORS", "new_figure", "to_png", "to_jpeg",
-           "image_widget"]
+           "image_widget", "static_image"]
 
 DISPLAY_DPI = 72       # CSS pixels per figure inch on screen
 SCALE = 2              # rendered pixels per CSS pixel
@@ -64,6 +66,16 @@ def to_jpeg(fig, draw=True, quality=90):
     buf = io.BytesIO()
     _pixels(fig, draw).save(buf, format="jpeg", quality=quality, subsampling=0)
     return buf.getvalue()
+
+
+def static_image(figsize, png, alt):
+    """An HTML widget holding ``png`` as an ``<img>`` with alt text ``alt``, shown like
+    ``image_widget``: for a page without a kernel (an Image widget has no alt text,
+    and its tooltip breaks the HTML widget manager's image view)."""
+    width = round(figsize[0] * DISPLAY_DPI)
+    source = base64.b64encode(png).decode("ascii")
+    return w.HTML(f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt)}" '
+                  f'style="width: {width}px; max-width: 100%; height: auto">')
 
 
 def image_widget(figsize, value=b""):

@@ -15,6 +15,7 @@ all of them in its widget state, base64-encoded; ``payload_bytes`` says how much
 """
 
 import base64
+import re
 
 import ipywidgets as w
 
@@ -22,7 +23,7 @@ from .explorer import FIGSIZE as EXPLORER_FIGSIZE
 from .explorer import PathFigure
 from .panel import FIGSIZE as PANEL_FIGSIZE
 from .panel import describe_training, render_training, run_label
-from .render import STATIC_COLORS, image_widget, to_png
+from .render import STATIC_COLORS, static_image, to_png
 
 __all__ = ["precomputed", "static_training_panel", "static_explorer", "payload_bytes",
            "static_note"]
@@ -115,10 +116,13 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
         if history.config != spec.point(*index):
             raise ValueError(f"the stored run for {index} of panel {spec.name!r} was made with "
                              f"another config; recompute the grid")
-        fig = render_training(history, run_label(history.config, fields), refs)
+        label = run_label(history.config, fields)
+        fig = render_training(history, label, refs)
         what = describe_training(history.config, n_train, n_test)
+        alt = (f"Training loss (left) and test accuracy (right) against the update, for "
+               f"{label}" + (", beside grey reference runs" if refs else ""))
         return w.VBox([w.HTML(f"<small>{what} {spec.note}</small>"),
-                       image_widget(PANEL_FIGSIZE, to_png(fig, colors=STATIC_COLORS))])
+                       static_image(PANEL_FIGSIZE, to_png(fig, colors=STATIC_COLORS), alt)])
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, start=spec.check,
@@ -133,7 +137,8 @@ def static_explorer(spec):
 
     def make(index):
         png, _, status = figure.render(spec.point(*index), fmt="static")
-        return w.VBox([w.Label(status), image_widget(EXPLORER_FIGSIZE, png)])
+        alt = f"The path on the surface (left) and the value against the step (right): {status}"
+        return w.VBox([w.Label(status), static_image(EXPLORER_FIGSIZE, png, alt)])
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, start=spec.start,
@@ -149,5 +154,8 @@ def payload_bytes(widget):
         item = todo.pop()
         if isinstance(item, w.Image):
             total += len(base64.b64encode(bytes(item.value)))
+        elif isinstance(item, w.HTML):          # static_image: a data URI in an <img>
+            total += sum(len(m) for m in re.findall(r"data:image/[a-z]+;base64,([^\"]*)",
+                                                    item.value))
         todo.extend(getattr(item, "children", ()))
     return total
