@@ -67,9 +67,9 @@ book: venv widgets-js
 
 # The student edition in _build/student: its notebooks, executed, and its HTML
 # (_build/student/_build/html). The full book stays the teacher's answer key.
-student: venv
+student: venv widgets-js
 	$(BIN)/python scripts/editions.py student
-	$(KERNEL_ENV) $(BIN)/jupyter-book build _build/student -W -n --keep-going
+	$(KERNEL_ENV) $(BOOK_ENV) $(BIN)/jupyter-book build _build/student -W -n --keep-going
 	@echo "The student edition is at $(CURDIR)/_build/student/_build/html/index.html"
 
 lint: venv

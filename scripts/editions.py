@@ -138,6 +138,10 @@ def write_student(out):
     shutil.copy(ROOT / "benchmarks" / "results" / "classroom.json",
                 out / "benchmarks" / "results" / "classroom.json")
     shutil.copytree(ROOT / "_ext", out / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    if not (ROOT / "_vendor").is_dir():
+        raise SystemExit("no _vendor/ (the widget JavaScript the panels need in the HTML): "
+                         "run `make widgets-js` first")
+    shutil.copytree(ROOT / "_vendor", out / "_vendor")
     config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     config = config.replace("title: Gradient Descent for Deep Learning",
                             "title: Gradient Descent for Deep Learning (student edition)")

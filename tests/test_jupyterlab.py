@@ -267,6 +267,20 @@ def test_panel_slider_changes_image(chapter):
         "change the panel's image within 120 s")
 
 
+def test_cells_that_never_ran_are_reported():
+    from lab_harness import RunReport
+
+    def code(index, source, count):
+        return {"type": "code", "index": index, "source": source, "executionCount": count,
+                "outputs": [], "outputText": ""}
+
+    cells = [code(0, "a = 1", 1), {"type": "markdown", "index": 1, "source": "text"},
+             code(2, "b = 2", None), code(3, "  ", None)]
+    report = RunReport(cells, 1.0)
+    assert report.not_run == [2]
+    assert "code cells that never ran: [2]" in run_problems(report)
+
+
 def test_missing_numbers_matches_whole_tokens():
     page = "The training set has 60,000\n  images; eta 0.5 and 15 updates; loss 0.9707."
     assert missing_numbers(page, ["set has 60,000", "0.5", "15", "0.9707"]) == []
@@ -312,7 +326,10 @@ def test_the_checks_catch_faults(chromium, tmp_path):  # noqa: F811
             context.close()
     problems = run_problems(report)
     assert any("ValueError: a check that fires" in p for p in problems), problems
-    assert any("never ran: [7]" in p for p in problems), problems
+    # The kernel aborts the requests queued when the error comes; one that JupyterLab
+    # sends a moment later (a busy machine) still runs. Either way the report says so.
+    assert report.not_run in ([7], []), report.not_run
+    assert any("never ran: [7]" in p for p in problems) == (report.not_run == [7]), problems
     assert [pattern for _, pattern, _ in report.raw_myst()] == ["{glue"]
     assert open_solutions(report) == ["Solution to Exercise 9.1", "code cell 4"]
     # A value whose cell never ran is not on the page (whether the kernel still answered

@@ -29,6 +29,7 @@ def student():
     subprocess.run([sys.executable, str(ROOT / "scripts" / "editions.py"), "student",
                     "--out", str(OUT)], check=True)
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "GDLIB_BOOK_STRICT")}
+    env["GDLIB_WIDGETS"] = "static"                   # its HTML's panels move, as the book's
     build = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build",
                             str(OUT), "-W", "-n", "--keep-going"], env=env,
                            capture_output=True, text=True, timeout=3600)
@@ -51,22 +52,51 @@ def outputs_text(cell):
 
 
 def teacher_secrets(path):
-    """Lines that only the teacher's edition may hold: answers, solution texts and cells."""
+    """Lines that only the teacher's edition may hold: answers, solution texts and cells.
+
+    A line that students see anyway is no secret: one that a chapter's text, a hint or a
+    visible cell shows, in any chapter, or that gdlib's source holds (students have
+    gdlib, and the method chapters show its optimizers' code beside their equations).
+    """
+    secrets = _solution_lines(path)
+    public = "\n".join([*(_public_text(p) for p in TEACHER),
+                        *(f.read_text(encoding="utf-8")
+                          for f in sorted((ROOT / "gdlib").rglob("*.py")))])
+    # lines long enough to be the solution's own, not a bracket or a `return w, v`
+    return {s.strip() for s in secrets if len(s.strip()) >= 24 and not s.strip().startswith(":")
+            and s.strip() not in public}
+
+
+def _solution_lines(path):
+    return _split(path)[0]
+
+
+def _public_text(path):
+    return _split(path)[1]
+
+
+def _split(path):
+    """(the lines of its solutions and answers, the text it shows students) of a chapter."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    secrets = set()
+    secrets, public = set(), []
     for cell in nb["cells"]:
         text = editions.cell_text(cell)
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell["cell_type"] == "markdown":
+            shown = text
             for start, end in editions.directive_blocks(text, "solution"):
                 secrets.update(text[start:end].split("\n")[1:-1])
+                shown = shown.replace(text[start:end], "")
+            public.append(shown)
         elif "exercise" in tags:
             answer = text.split(editions.BEGIN, 1)[1].split(editions.END, 1)[0]
             secrets.update(answer.split("\n"))
+            public.append(text.replace(answer, ""))
         elif "solution" in tags:
             secrets.update(text.split("\n"))
-    # lines long enough to be the solution's own, not a bracket or a `return w, v`
-    return {s.strip() for s in secrets if len(s.strip()) >= 24 and not s.strip().startswith(":")}
+        else:
+            public.append(text)
+    return secrets, "\n".join(public)
 
 
 def test_every_student_notebook_runs_and_its_checkers_say_not_done_yet(student):
@@ -101,3 +131,7 @@ def test_the_student_html_has_exercises_but_no_solutions(student):
     assert all("Solution to Exercise" not in t for t in pages.values())
     assert sum(t.count('class="exercise admonition') for t in pages.values()) >= 14
     assert "student edition" in html[OUT / "_build" / "html" / "index.html"]
+    # the panels in their precomputed form, with the book's own widget JavaScript
+    assert all(f"gdlib-panel-ch{n}" in pages[name] for n, name in (
+        (4, "04_gradient_descent.html"), (8, "08_experiment.html")))
+    assert (OUT / "_build" / "html" / "_static" / "widgets" / "embed-amd.js").is_file()
