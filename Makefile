@@ -84,7 +84,7 @@ test: lint
 
 # The contributor's loop: everything that needs neither a built book nor a browser.
 check: lint
-	$(BIN)/python -m pytest -q -m "not browser and not book" tests/
+	$(BIN)/python -m pytest -q -m "not browser and not book and not slow" tests/
 
 # JupyterLab on the chapters, as the build runs them: the venv's `python3` kernel
 # (JUPYTER_PREFER_ENV_PATH), no MPLBACKEND, cells run in chapters/, and GDLIB_DATA

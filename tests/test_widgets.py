@@ -188,6 +188,7 @@ def test_a_setting_seen_before_comes_back_from_the_cache(concurrency):
     assert concurrency["calls"] == calls
 
 
+@pytest.mark.slow
 def test_the_cache_is_bounded():
     panel = TrainingPanel(DATA, BASE.replace(iterations=2), autostart=False)
     for i in range(CACHE_SIZE + 5):
@@ -204,6 +205,7 @@ def test_the_cache_starts_with_given_runs(concurrency):
     assert bytes(panel.image.value).startswith(PNG)
 
 
+@pytest.mark.slow
 def test_pins_keep_runs_as_grey_references():
     panel = TrainingPanel(DATA, BASE, controls=("lr",), autostart=False)
     panel.pin()
