@@ -5,6 +5,7 @@ Jupyter Book, which executes every student notebook in a kernel and writes
 the student HTML), then reads what came out.
 """
 
+import functools
 import json
 import os
 import re
@@ -58,21 +59,18 @@ def teacher_secrets(path):
     visible cell shows, in any chapter, or that gdlib's source holds (students have
     gdlib, and the method chapters show its optimizers' code beside their equations).
     """
-    secrets = _solution_lines(path)
-    public = "\n".join([*(_public_text(p) for p in TEACHER),
-                        *(f.read_text(encoding="utf-8")
-                          for f in sorted((ROOT / "gdlib").rglob("*.py")))])
+    secrets, _ = _split(path)
     # lines long enough to be the solution's own, not a bracket or a `return w, v`
     return {s.strip() for s in secrets if len(s.strip()) >= 24 and not s.strip().startswith(":")
-            and s.strip() not in public}
+            and s.strip() not in _seen_by_students()}
 
 
-def _solution_lines(path):
-    return _split(path)[0]
-
-
-def _public_text(path):
-    return _split(path)[1]
+@functools.cache
+def _seen_by_students():
+    """Every chapter's text for students, and gdlib's source, read once."""
+    return "\n".join([*(_split(p)[1] for p in TEACHER),
+                       *(f.read_text(encoding="utf-8")
+                         for f in sorted((ROOT / "gdlib").rglob("*.py")))])
 
 
 def _split(path):
