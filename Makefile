@@ -79,7 +79,7 @@ lint: venv
 # incremental build would not re-report the warnings of unchanged pages.
 test: lint
 	@$(MAKE) --no-print-directory book BOOK_ARGS=--all
-	$(BIN)/python -m pytest tests/
+	$(BIN)/python -m pytest --durations=15 tests/
 	$(KERNEL_ENV) $(STRICT) $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 chapters/ guide/
 
 # The contributor's loop: everything that needs neither a built book nor a browser.
