@@ -32,7 +32,7 @@ import psutil
 
 from gdlib.data import load_dataset
 from gdlib.paper import panels
-from gdlib.widgets import Explorer, ToySetting, TrainingPanel
+from gdlib.widgets import Explorer, ToySetting, TrainingPanel, cores
 
 
 class ImageClock:
@@ -70,12 +70,15 @@ def bench_panel(spec, data, repeat):
     clock = ImageClock(panel.image)
     lr = panel.controls["lr"]
     first, whole, cpu, cancel, hit = [], [], [], [], []
+    on_two = []
     for value in fresh_lrs(repeat):
         c0 = time.process_time()
         t0 = time.perf_counter()
         lr.value = value
         panel.wait()
         cpu.append(time.process_time() - c0)
+        seconds = panel.blas_seconds
+        on_two.append(sum(s for n, s in seconds.items() if n > 1) / sum(seconds.values()))
         times = clock.after(t0)
         first.append(times[0])
         whole.append(times[-1])
@@ -95,6 +98,8 @@ def bench_panel(spec, data, repeat):
         lr.value = value                      # each finished above: in the cache
         assert not panel.busy(), "expected a cache hit"
         hit.append(clock.after(t0)[-1])
+    print(f"share of the retrains' time on more than one BLAS thread: median "
+          f"{statistics.median(on_two):.0%} (min {min(on_two):.0%}, max {max(on_two):.0%})")
     return {"first redraw after a change": first, "whole retrain (300 updates)": whole,
             "whole retrain, CPU time of the process": cpu,
             "cancel a running training": cancel, "cache hit": hit}
@@ -155,7 +160,11 @@ def main():
     parser.add_argument("--panel", default="ch5", choices=sorted(panels.PANELS))
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--most-threads", type=int, default=cores.MAX_THREADS,
+                        help="BLAS threads a panel's training may take when the cores are "
+                             "free (gdlib.widgets.cores; 1: always one)")
     args = parser.parse_args()
+    cores.MAX_THREADS = args.most_threads
     spec = panels.PANELS[args.panel]
     data = load_dataset("mnist")
     load = os.getloadavg()

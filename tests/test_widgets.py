@@ -32,6 +32,7 @@ from gdlib.widgets import (
     PanelSpec,
     ToySetting,
     TrainingPanel,
+    cores,
     panel_for,
     static_mode,
 )
@@ -325,6 +326,42 @@ def test_references_are_drawn_and_panel_displays(tmp_path):
         TrainingPanel(DATA, BASE, controls=("eta",))
 
 
+def _pixels(fig):
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def test_a_redrawn_figure_is_the_figure_drawn_anew():
+    """The panel draws every picture on one figure: what it shows must not depend on the
+    pictures before (runs of other lengths, a divergence, references come and go)."""
+    short, full = train(BASE.replace(iterations=6), DATA), train(BASE, DATA)
+    diverged = train(BASE.replace(diverge_loss=1e-9), DATA)
+    other = train(BASE.replace(lr=0.3, batch_size=8), DATA)
+    marked = train(BASE.replace(lr=30.0), DATA)         # diverges with a finite loss: a mark
+    assert marked.diverged and len(marked.loss)
+    pin, stored = ("pin: a", full, True), ("stored: b", diverged, False)
+    sequence = [(short, ()), (full, (pin,)), (diverged, ()), (other, (stored, pin)),
+                (marked, ()), (short, ()), (diverged, (stored,)), (full, (("m", marked, True),)),
+                (full, ())]
+    fig = None
+    for i, (history, refs) in enumerate(sequence):
+        fig = panel_module.render_training(history, "live", refs, fig=fig)
+        fresh = panel_module.render_training(history, "live", refs)
+        assert np.array_equal(_pixels(fig), _pixels(fresh)), f"picture {i} differs"
+
+
+def test_a_run_in_progress_is_shown_as_jpeg_and_the_finished_run_as_png(monkeypatch):
+    monkeypatch.setattr(panel_module, "REDRAW_SECONDS", 0.0)       # a picture per update
+    panel = TrainingPanel(DATA, BASE, autostart=False)
+    formats = []
+    panel.image.observe(lambda c: formats.append((panel.image.format, bytes(c["new"])[:3])),
+                        names="value")
+    panel.start()
+    panel.wait()
+    assert formats[:-1] and all(f == ("jpeg", JPEG) for f in formats[:-1]), formats[:3]
+    assert formats[-1] == ("png", PNG[:3])
+
+
 def test_labels_write_eta_and_gamma():
     c = BASE.replace(optimizer="rmsprop", window=9)
     assert run_label(c, ("optimizer", "lr", "window", "momentum")) == \
@@ -577,15 +614,126 @@ def test_runs_inside_a_jupyter_kernel():
     assert any(m["model_name"] == "ImageModel" for m in state.values())
 
 
-def test_panels_train_on_one_blas_thread(monkeypatch):
+def blas_threads():
     from threadpoolctl import threadpool_info
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
+
+class Machine:
+    """A stand-in for ``cores.cpu_sample``: a clock, the machine's CPU seconds and this
+    process's; ``others`` cores of other processes work while the clock advances."""
+
+    def __init__(self):
+        self.t, self.busy, self.own, self.others = 0.0, 0.0, 0.0, 0.0
+
+    def advance(self, seconds, own=1.0):
+        self.t += seconds
+        self.own += own * seconds
+        self.busy += (own + self.others) * seconds
+
+    def __call__(self):
+        return self.t, self.busy, self.own
+
+    def clock(self):
+        return self.t
+
+
+def set_blas_threads(n):
+    """Set the BLAS threads from a thread that ends, so that no thread keeps the right to
+    change them (threadpoolctl gives it to one thread at a time)."""
+    from threadpoolctl import threadpool_limits
+
+    def setter():
+        threadpool_limits(limits=n, user_api="blas")       # set, and never restored
+
+    worker = threading.Thread(target=setter)
+    worker.start()
+    worker.join()
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "_last_end", None)
+    before = blas_threads()
+    set_blas_threads(2)
+    assert blas_threads() == {2}
+    yield
+    set_blas_threads(max(before))
+
+
+def test_a_training_takes_a_second_thread_only_while_the_cores_are_free(two_cores):
+    machine = Machine()
+    with cores.BlasThreads(sample=machine, clock=machine.clock, period=0.25) as blas:
+        assert blas_threads() == {1} and blas.most == 2        # it starts on one
+        machine.advance(0.1)
+        assert blas.update() == 1                               # not looked yet: too soon
+        machine.advance(0.2)
+        assert blas.update() == 2 and blas_threads() == {2}     # the machine was free
+        machine.others = 0.6                                    # another process works
+        machine.advance(0.3, own=2.0)
+        assert blas.update() == 1 and blas_threads() == {1}
+        machine.others = 0.0
+        machine.advance(0.3)
+        assert blas.update() == 2
+    assert blas_threads() == {2}                                # as before the training
+    assert set(blas.seconds) == {1, 2}
+    # the next training starts on two threads if the machine stayed free since
+    machine.advance(5.0, own=0.0)
+    with cores.BlasThreads(sample=machine, clock=machine.clock) as blas:
+        assert blas.threads == 2
+    machine.others = 1.0
+    machine.advance(5.0, own=0.0)
+    with cores.BlasThreads(sample=machine, clock=machine.clock) as blas:
+        assert blas.threads == 1
+
+
+def test_a_training_never_takes_more_threads_than_the_blas_was_given(two_cores):
+    from threadpoolctl import threadpool_limits
+
+    machine = Machine()
+    with threadpool_limits(limits=1, user_api="blas"):       # OPENBLAS_NUM_THREADS=1
+        with cores.BlasThreads(sample=machine, clock=machine.clock, period=0.0) as blas:
+            machine.advance(1.0)
+            assert blas.most == 1 and blas.update() == 1 and blas_threads() == {1}
+    with cores.BlasThreads(1, sample=machine, clock=machine.clock, period=0.0) as blas:
+        machine.advance(1.0)
+        assert blas.update() == 1
+
+
+def test_a_training_reports_the_threads_it_really_had(two_cores):
+    from threadpoolctl import threadpool_limits
+
+    machine, result = Machine(), {}
+
+    def training():
+        with cores.BlasThreads(sample=machine, clock=machine.clock, period=0.0) as blas:
+            machine.others = 2.0
+            machine.advance(1.0)
+            result["threads"] = (blas.threads, blas.update())
+        result["seconds"] = set(blas.seconds)
+
+    with threadpool_limits(limits=2, user_api="blas"):     # this thread holds the right
+        worker = threading.Thread(target=training)
+        worker.start()
+        worker.join()
+    assert result == {"threads": (2, 2), "seconds": {2}}
+
+
+def test_panels_train_through_blas_threads_and_grids_on_one(two_cores, monkeypatch):
     seen = []
 
     def spy(config, data=None, **kwargs):
-        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        seen.append(blas_threads())
         return train(config, data, **kwargs)
 
+    busy = Machine()
+    busy.others = 2.0
+    monkeypatch.setattr(cores, "cpu_sample", busy)
     monkeypatch.setattr(panel_module, "train", spy)
-    TrainingPanel(DATA, BASE).wait()
-    assert seen == [{1}]
+    panel = TrainingPanel(DATA, BASE)
+    panel.wait()
+    assert seen == [{1}] and blas_threads() == {2}
+    assert set(panel.blas_seconds) == {1}
+    with panel_module.limited_blas():
+        assert blas_threads() == {1}

@@ -20,7 +20,9 @@ arrives.  What it shows is exactly ``train(config, data)``: the widgets call
 * Divergence and invalid settings are reported in words in the status line;
   nothing raises out of a slider.
 
-The figure is drawn with the Agg canvas of ``render`` (thread-safe, 2x pixels).
+Figures are drawn with the Agg canvas of ``render`` (thread-safe), two per panel:
+a run in progress at 1x pixels, a finished run at 2x; each is drawn again in place
+for the next picture (``render_training(fig=...)``).
 """
 
 import contextlib
@@ -35,7 +37,8 @@ from matplotlib.ticker import FuncFormatter
 from .. import plots
 from ..optimizers import gamma_from_window
 from ..train import OPTIMIZERS, make_optimizer, planned_iterations, train
-from .render import image_widget, new_figure, to_png
+from .cores import BlasThreads
+from .render import SCALE, image_widget, new_figure, to_jpeg, to_png
 
 __all__ = ["TrainingPanel", "CONTROLS", "config_for", "run_label", "describe_training",
            "render_training", "effective_rate", "limited_blas"]
@@ -47,12 +50,14 @@ NAMES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": 
          "adadelta": "Adadelta"}
 FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
 REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
-BLAS_THREADS = 1                    # BLAS threads of a panel's training (None: leave as is)
+BLAS_THREADS = 1                    # BLAS threads the stored grids are made on (limited_blas)
 PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
-FIRST_REDRAW = 8                    # iterations of a new run before its first picture
+FIRST_REDRAW = 4                    # iterations of a new run before its first picture
 REDRAW_SECONDS = 1.0                # then one redraw per this many seconds of training
+# Pictures of a run in progress are drawn at 1x and sent as JPEG (75 ms where a 2x
+# PNG takes 160 ms here); a finished run's picture is a 2x PNG.
 # Redraws happen in the training thread, between iterations: drawn from another
 # thread they fight the training for the GIL and made a run twice as slow here.
 
@@ -83,11 +88,9 @@ def uses(config, field):
 def limited_blas(threads=BLAS_THREADS):
     """Run BLAS on ``threads`` threads inside the ``with`` block (threadpoolctl).
 
-    Measured on the book's 2-core machine while other jobs ran: 300 updates of
-    batch 256 took 4-8 s on one OpenBLAS thread and 40-74 s on two, whose
-    threads wait on each other when the cores are busy; on an idle machine two
-    threads are only a little faster.  Panels and the stored grids both train on
-    one thread, so a live run reproduces its stored grid point bit for bit.
+    The stored grids are made, and their check point recomputed by every build,
+    on one thread: whatever the machine's cores, the same bits.  (A live panel
+    takes a second thread while the cores are free: ``cores.BlasThreads``.)
     The limit is process-wide while it holds.
     """
     if threads is None:
@@ -141,15 +144,26 @@ def describe_training(config, n_train, n_test):
             f"and tests on {tests} test images every {every} updates.")
 
 
-def render_training(history, label, references=()):
+LAYOUT = dict(left=0.08, right=0.975, bottom=0.14, top=0.97, wspace=0.22)
+
+
+def render_training(history, label, references=(), fig=None, scale=SCALE):
     """The panel's figure: loss (left) and test accuracy (right) of ``history``.
 
     ``references`` are ``(label, History, dashed)`` drawn first, in grey.
-    Returns a Figure (not yet drawn); ``render.to_png`` encodes it.
+    ``fig``: a figure this function returned before, drawn again in place: its
+    axes and their ticks are kept (creating them is half the time of a redraw)
+    and everything else is drawn anew, so the picture is the one a new figure
+    shows.  ``scale``: pixels per CSS pixel of a new figure (2: sharp on a
+    high-density screen).  Returns the Figure (not yet drawn); ``render.to_png``
+    encodes it.
     """
-    fig = new_figure(FIGSIZE)
-    ax_loss, ax_acc = fig.subplots(1, 2, gridspec_kw=dict(
-        left=0.08, right=0.975, bottom=0.14, top=0.97, wspace=0.22))
+    if fig is None:
+        fig = new_figure(FIGSIZE, scale)
+        fig.subplots(1, 2, gridspec_kw=LAYOUT)
+    else:
+        _clear(fig)
+    ax_loss, ax_acc = fig.axes
     for ref_label, ref, dashed in references:
         first = (len(ax_loss.lines), len(ax_loss.texts), len(ax_acc.lines))
         plots.plot_loss([ref], [ref_label], ax=ax_loss)
@@ -171,6 +185,21 @@ def render_training(history, label, references=()):
         ax.set_xlabel("update (iteration)")
         ax.legend(loc=where, fontsize=7)
     return fig
+
+
+def _clear(fig):
+    """Take the runs off ``fig``'s axes and put the axes back as ``subplots`` made them."""
+    for ax in fig.axes:
+        for artist in [*ax.lines, *ax.texts, *ax.collections, *ax.patches]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.set_yscale("linear")
+        ax.relim()                       # no data limits, and the view limits of a new axes
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.autoscale(True)
+        ax.set_prop_cycle(None)
 
 
 class _Entry:
@@ -226,7 +255,9 @@ class TrainingPanel:
     finished History shown (diverged runs count), ``panel.cancelled`` the latest
     run stopped by a newer request, ``panel.error`` the exception of the latest
     request that could not run (shown in the status line, never raised);
-    ``panel.trainings`` counts the runs trained (not taken from the cache).
+    ``panel.trainings`` counts the runs trained (not taken from the cache);
+    ``panel.blas_seconds`` says how long the latest one ran on how many BLAS
+    threads (``cores.BlasThreads``: a second one only while the cores are free).
     """
 
     def __init__(self, data, base, *, controls=("lr",), note="", compare=None, presets=None,
@@ -242,12 +273,15 @@ class TrainingPanel:
         self.pins = []                            # (label, History), oldest first
         self.history = self.cancelled = self.error = None
         self.trainings = 0
+        self.blas_seconds = {}                    # BLAS threads -> seconds, of the last run
         self._cache = OrderedDict()               # TrainConfig -> _Entry
         for h in cache:
             self._cache[h.config] = _Entry(h, None, -1)
         self._refs_version = 0
         self._generation, self._pending, self._worker = 0, None, None
         self._lock = threading.RLock()
+        self._drawing = threading.Lock()         # the figure, drawn again for each picture
+        self._figures = {}                        # final (True/False) -> Figure
         self._applying = False                    # True while presets move controls
 
         self.readouts = {name: w.Label() for name in ("momentum", "window") if name in names}
@@ -434,13 +468,14 @@ class TrainingPanel:
     def _current(self, generation):
         return generation == self._generation
 
-    def _publish(self, generation, *, png=None, status=None):
-        """Show ``png``/``status`` if ``generation`` is still the newest request."""
+    def _publish(self, generation, *, jpeg=None, status=None):
+        """Show a progress picture and/or ``status`` if ``generation`` is still the
+        newest request."""
         with self._lock:
             if not self._current(generation):
                 return False
-            if png is not None:
-                self.image.value = png
+            if jpeg is not None:
+                self._show_image(jpeg, "jpeg")
             if status is not None:
                 self.status.value = status
             return True
@@ -464,17 +499,19 @@ class TrainingPanel:
         def callback(run):
             if not self._current(generation):
                 return True
+            blas.update()
             done = run.iteration + 1
             now = time.monotonic()
             due = (done == FIRST_REDRAW if last[0] is None else now - last[0] >= REDRAW_SECONDS)
             if due and done < config.iterations:
-                self._publish(generation, png=self._png(run.history),
+                self._publish(generation, jpeg=self._picture(run.history, final=False),
                               status=self._progress(run.history))
                 last[0] = time.monotonic()
             return False
 
-        with limited_blas():
+        with BlasThreads() as blas:
             history = train(config, self.data, callback=callback)
+        self.blas_seconds = blas.seconds
         if history.stopped_at is not None:
             with self._lock:
                 self.cancelled = history
@@ -488,7 +525,7 @@ class TrainingPanel:
     def _finish(self, generation, history, *, cached):
         with self._lock:
             version = self._refs_version
-        png = self._png(history)
+        png = self._picture(history, final=True)
         with self._lock:
             self._cache[history.config] = _Entry(history, png, version)
             self._cache.move_to_end(history.config)
@@ -500,14 +537,24 @@ class TrainingPanel:
     def _show_final(self, history, png, *, cached):
         """Show a finished run (called with the lock held)."""
         self.history, self.error = history, None
-        self.image.value = png
+        self._show_image(png, "png")
         self.status.value = self._summary(history) + (" (from the cache)" if cached else "")
 
-    def _png(self, history, compress_level=1):
+    def _show_image(self, data, fmt):
+        with self.image.hold_sync():          # one message: the bytes and their format
+            self.image.format = fmt
+            self.image.value = data
+
+    def _picture(self, history, final):
+        """``history`` drawn on one of the panel's two figures (each kept between
+        redraws): a run in progress at 1x as JPEG, a finished run at 2x as PNG."""
         with self._lock:
             refs = self._reference_list()
-        fig = render_training(history, run_label(history.config, self._fields()), refs)
-        return to_png(fig, compress_level)
+        label = run_label(history.config, self._fields())
+        with self._drawing:
+            fig = self._figures[final] = render_training(
+                history, label, refs, fig=self._figures.get(final), scale=SCALE if final else 1)
+            return to_png(fig) if final else to_jpeg(fig)
 
     def _progress(self, history):
         n, total = history.iterations, history.config.iterations

@@ -27,9 +27,10 @@ SCALE = 2              # rendered pixels per CSS pixel
 STATIC_COLORS = 128    # palette of the precomputed images: smooth antialiasing, a third the bytes
 
 
-def new_figure(figsize):
-    """A Figure of ``figsize`` inches with its own Agg canvas (no pyplot, no global state)."""
-    fig = Figure(figsize=figsize, dpi=DISPLAY_DPI * SCALE)
+def new_figure(figsize, scale=SCALE):
+    """A Figure of ``figsize`` inches with its own Agg canvas (no pyplot, no global state),
+    rendered at ``scale`` pixels per CSS pixel."""
+    fig = Figure(figsize=figsize, dpi=DISPLAY_DPI * scale)
     FigureCanvasAgg(fig)
     return fig
 
