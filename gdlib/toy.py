@@ -100,10 +100,10 @@ def _run(optimizer, start, gradient, steps):
     with np.errstate(all="ignore"):
         for t in range(steps):
             grads["w"][:] = gradient(t, w)
-            if not np.all(np.isfinite(grads["w"])):
+            if not np.isfinite(grads["w"]).all():
                 break
             optimizer.step(params, grads)
-            if not np.all(np.isfinite(w)):
+            if not np.isfinite(w).all():
                 break
             points.append(w.copy())
             for symbol, values in state.items():
