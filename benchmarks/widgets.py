@@ -11,8 +11,9 @@ Measured in this process, as a kernel sees it (no browser, no comm round trip):
 * explorer redraw: a slider of the 2-D explorer moves -> the new image is set
   (valley, and the worst case: Rosenbrock with 3,000 steps; and a change of
   the number of steps, which redraws the value axis)
-* the CPU time a retrain costs the process: on one BLAS thread, about what the
-  retrain takes on an idle core, whatever else the machine runs
+* the CPU time a retrain costs the process, and the share of the retrain spent
+  on more than one BLAS thread (gdlib.widgets.cores: a second thread only while
+  the other processes leave the cores free; ``--most-threads 1`` forbids it)
 * memory: resident size over 100 changes (each waits for its first picture,
   every tenth for the end of its run, so runs, figures and the cache all churn)
 

@@ -8,8 +8,10 @@ The book's precomputed panels draw these runs; each build recomputes one
 point per panel and fails if it drifted (gdlib.paper.panels.check_grid).
 Each file records the config that made it; nothing here is edited by hand.
 A config shared by several panels is trained once (the same config gives a
-bit-identical History).  Runs use one BLAS thread, as the live panels do, so a
-panel retraining a grid point reproduces it bit for bit on the same machine.
+bit-identical History).  Runs use one BLAS thread, so the build's recompute
+reproduces a grid point bit for bit on the same machine, whatever its cores.
+(A live panel may take a second thread while the machine is idle; its run then
+differs from the stored one in the last bits at most.)
 Prints the time of each run and of each grid.
 """
 
@@ -46,7 +48,7 @@ def main(argv=None):
             start = time.perf_counter()
             history = known.get(config)
             if history is None:
-                with limited_blas():     # the live panels train on one BLAS thread too
+                with limited_blas():     # one thread: the same bits on any machine
                     history = train(config, data)
                 trained += 1
             how = f"{time.perf_counter() - start:.1f} s" if config not in known else "reused"

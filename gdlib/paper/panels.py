@@ -217,7 +217,7 @@ def check_grid(name, data, grid=None):
     grid = load_grid(name) if grid is None else grid
     config = spec.point(*spec.check)
     start = time.perf_counter()
-    with limited_blas():             # as the grid was made, and as the live panel trains
+    with limited_blas():             # one BLAS thread, as the grid was made
         live = train(config, data)
     seconds = time.perf_counter() - start
     result = compare_run(run_label(config, ("optimizer", *spec.controls)), live,
