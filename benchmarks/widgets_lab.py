@@ -7,7 +7,9 @@ notebook (chapter 5's MNIST panel and chapter 7's explorer, from
 gdlib.paper.panels), runs it through the menu, then presses keys on the
 sliders as a reader would and times, in the browser, from the key press to
 
-* the first new image of the retraining run, and to its final image;
+* the first new image of the retraining run, and to its final image (the next
+  key press comes ``PAUSE`` s after it, as a reader looks at the picture first);
+* the start of the next run when a key is pressed while one trains (cancel);
 * the image of a setting seen before (the cache);
 * each new image of the explorer.
 
@@ -46,12 +48,19 @@ WATCH_JS = r"""(name) => {
     if (e.target.tagName === 'IMG')
       log.push({ t: performance.now(), kind: 'image', src: e.target.src });
   }, true);
-  let done = false;
+  let done = false, status = '';
   new MutationObserver(() => {
     const text = root.textContent;
     const now = text.includes('done:') && !text.includes('(from the cache)');
     if (now && !done) log.push({ t: performance.now(), kind: 'done' });
     done = now;
+    const line = (root.querySelector('.gdlib-panel-status') || {}).textContent || '';
+    // a new run's first status: "training <setting> …" (progress reads ": update n of N")
+    if (line !== status && line.startsWith('training') && !line.includes(': update'))
+      log.push({ t: performance.now(), kind: 'start' });
+    if (line !== status && line.includes('(from the cache)'))
+      log.push({ t: performance.now(), kind: 'cached' });
+    status = line;
   }).observe(root, { subtree: true, childList: true, characterData: true });
   return true;
 }"""
@@ -59,19 +68,25 @@ IMAGE_JS = """(name) => { const i = document.querySelector('.gdlib-panel-' + nam
                           return i && i.complete && i.naturalWidth > 0 ? i.src : null; }"""
 
 
+PAUSE = 1.0     # seconds between a finished run and the next key press: a reader's glance
+
+
 def _events(page, name, t0, kind):
     return [e for e in page.evaluate(f"() => window.gdlibWatch[{name!r}]")
             if e["t"] > t0 and e["kind"] == kind]
 
 
-def _answer(page, name, t0, kind, count=1, timeout=300.0):
-    """Seconds from ``t0`` (the page's clock, ms) to the ``count``-th event of ``kind``,
-    asked for every 0.1 s."""
+def _answer(page, name, t0, kind, timeout=300.0):
+    """Seconds from ``t0`` (the page's clock, ms) to the first event of ``kind`` (or of
+    one of the kinds of a tuple: then also which), asked for every 0.1 s."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        events = _events(page, name, t0, kind)
-        if len(events) >= count:
-            return (events[count - 1]["t"] - t0) / 1000
+        events = [e for k in kinds for e in _events(page, name, t0, k)]
+        if events:
+            first = min(events, key=lambda e: e["t"])
+            seconds = (first["t"] - t0) / 1000
+            return (seconds, first["kind"]) if isinstance(kind, tuple) else seconds
         time.sleep(0.1)
     raise TimeoutError(f"the panel {name} did not answer")
 
@@ -88,6 +103,7 @@ def _press(page, name, index, key):
 
 def measure(page, repeat):
     out = {"first new image after a key press": [], "final image (whole retrain)": [],
+           "cancel: a key press during a run -> the next run starts": [],
            "cache hit (a setting seen before)": [], "explorer: new image": []}
     for name in ("ch5", "ch7-explorer"):
         page.wait_for_function(IMAGE_JS, arg=name, timeout=300_000)
@@ -96,9 +112,22 @@ def measure(page, repeat):
         t0 = _press(page, "ch5", 1, "ArrowRight")                  # ch5's second slider: eta
         out["first new image after a key press"].append(_answer(page, "ch5", t0, "image"))
         done = _answer(page, "ch5", t0, "done")
-        time.sleep(0.3)                                            # the final image's load
+        time.sleep(PAUSE)                       # the final image loads; the reader looks
         last = max(e["t"] for e in _events(page, "ch5", t0, "image"))
         out["final image (whole retrain)"].append(max(done, (last - t0) / 1000))
+    position = repeat                           # key presses right of the start value
+    cancels = out["cancel: a key press during a run -> the next run starts"]
+    while len(cancels) < repeat and position < 6 * repeat:      # move again while one trains
+        t0 = _press(page, "ch5", 1, "ArrowRight")
+        _answer(page, "ch5", t0, ("image", "cached"))              # under way (or stored)
+        t1 = _press(page, "ch5", 1, "ArrowRight")
+        position += 2
+        seconds, kind = _answer(page, "ch5", t1, ("start", "cached"))
+        if kind == "start":                     # not a point of the stored grid
+            cancels.append(seconds)
+            _answer(page, "ch5", t1, "done")
+    for _ in range(position - repeat):          # back to the settings of the first loop
+        _press(page, "ch5", 1, "ArrowLeft")
     for _ in range(repeat):                     # back through the settings just trained
         t0 = _press(page, "ch5", 1, "ArrowLeft")
         out["cache hit (a setting seen before)"].append(_answer(page, "ch5", t0, "image"))

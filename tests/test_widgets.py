@@ -688,6 +688,28 @@ def test_a_training_takes_a_second_thread_only_while_the_cores_are_free(two_core
         assert blas.threads == 1
 
 
+def test_on_more_cores_a_busy_one_leaves_room_for_two_threads(two_cores, monkeypatch):
+    monkeypatch.setattr(cores, "usable_cores", lambda: 4)
+    machine = Machine()
+    machine.others = 1.5                                        # 2.5 of 4 cores free
+    with cores.BlasThreads(sample=machine, clock=machine.clock, period=0.0) as blas:
+        machine.advance(1.0)
+        assert blas.update() == 2
+        machine.others = 2.5                                    # 1.5 free: not enough
+        machine.advance(1.0, own=2.0)
+        assert blas.update() == 1
+
+
+def test_usable_cores_are_our_cpus_within_the_cpu_quota(monkeypatch):
+    monkeypatch.setattr(cores, "our_cpus", lambda: [0, 1, 2, 3])
+    for quota, usable in ((None, 4), (8.0, 4), (3.0, 3), (2.5, 2), (1.5, 1), (0.5, 1)):
+        monkeypatch.setattr(cores, "cpu_quota", lambda q=quota: q)
+        assert cores.usable_cores() == usable, quota
+    assert cores.cpu_quota() is None or cores.cpu_quota() > 0      # this machine's, if any
+    now, busy, own = cores.cpu_sample()
+    assert busy >= own > 0
+
+
 def test_a_training_never_takes_more_threads_than_the_blas_was_given(two_cores):
     from threadpoolctl import threadpool_limits
 

@@ -2,54 +2,85 @@
 
 A panel's run is a few hundred matrix products of batch 256 (eq. 1-3 forward,
 their transposes backward).  On an idle two-core machine OpenBLAS does them
-faster on two threads than on one (300 updates: 1.9 s against 2.3 s here);
-but while another process keeps a core busy, two threads are three to ten
-times *slower* than one (5.7 s against 2.1 s here, and worse when several
-processes compete), because each product waits, spinning, for the thread
-that was descheduled.  So a training starts
-on one thread, unless the machine was free since the previous training ended
-(a reader moving a slider), and ``BlasThreads.update`` looks, every ``PERIOD``
-seconds, at how much CPU the rest of the machine used meanwhile: while the
-other processes leave the cores free (less than ``FREE`` of a core in all),
-the run takes up to ``MAX_THREADS`` threads; as soon as they work, it goes
-back to one.
+faster on two threads than on one (300 updates: 1.9 s against 2.3 s here,
+1.25 times as fast); but while another process keeps a core busy, two
+threads are three to ten times *slower* than one (5.7 s against 2.1 s here,
+and worse when several processes compete), because each product waits,
+spinning, for the thread that was descheduled: whatever the others run on our
+cores stalls both threads.  Two threads gain a quarter over one, so they pay
+only while the others leave the cores free but for about a quarter of one
+(``FREE``).
 
-The most threads are never more than the BLAS had when the run started
-(a class server's ``OPENBLAS_NUM_THREADS=1`` stays one) nor the cores this
-process may use.  A product's sums are split differently on two threads, so
-a run's last bits can depend on the threads it had; stored grids are made, and
-checked, on one thread (``panel.limited_blas``).
+So a training starts on one thread, unless the machine was free since the
+previous training ended (a reader looking at the last picture), and
+``BlasThreads.update`` looks, every ``PERIOD`` seconds, at how much of the
+cores this process may run on the other processes used meanwhile: while the
+cores free for this training are at least ``MAX_THREADS`` less ``FREE``, it
+takes ``MAX_THREADS`` threads; as soon as they are not, it goes back to one.
+
+The most threads are never more than the BLAS had when the run started (a
+class server's ``OPENBLAS_NUM_THREADS=1`` stays one), the cores this process
+may run on, nor its CPU quota (a container's, as on Binder).  A product's sums
+are split differently on two threads, so a run's last bits can depend on the
+threads it had; stored grids are made, and checked, on one thread
+(``panel.limited_blas``).
 """
 
+import math
 import os
 import time
+from pathlib import Path
 
 import psutil
 
-__all__ = ["BlasThreads", "MAX_THREADS", "PERIOD", "FREE", "cpu_sample"]
+__all__ = ["BlasThreads", "MAX_THREADS", "PERIOD", "FREE", "cpu_sample", "usable_cores"]
 
 MAX_THREADS = 2
 PERIOD = 0.25        # seconds of training between two looks at the machine
-FREE = 0.25          # cores the other processes may use while a run takes more than one
+FREE = 0.25          # of a core: what the others may use of ours while a run takes more
 RECENT = 60.0        # seconds: a longer pause since the last training says nothing of now
+BUSY = ("user", "nice", "system", "irq", "softirq", "steal")
 
 _last_end = None     # cpu_sample() when the latest training of this process ended
 
 
+def our_cpus():
+    """The CPUs this process may run on (their indices)."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:                  # not on Linux: all of them
+        return list(range(psutil.cpu_count() or 1))
+
+
 def cpu_sample():
-    """``(time, CPU seconds of the whole machine, CPU seconds of this process)``."""
-    machine = psutil.cpu_times()
-    busy = sum(getattr(machine, name, 0.0)
-               for name in ("user", "nice", "system", "irq", "softirq", "steal"))
+    """``(time, CPU seconds spent on our CPUs by anyone, CPU seconds of this process)``."""
+    per_cpu = psutil.cpu_times(percpu=True)
+    busy = sum(getattr(per_cpu[i], name, 0.0) for i in our_cpus() if i < len(per_cpu)
+               for name in BUSY)
     own = psutil.Process().cpu_times()
     return time.monotonic(), busy, own.user + own.system
 
 
-def usable_cores():
+def cpu_quota():
+    """The cores a CPU quota grants this process's control group (cgroup v2 or v1), or None."""
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:                  # not on Linux
-        return os.cpu_count() or 1
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def usable_cores():
+    """The cores a training of this process can have at once: its CPUs, within its quota."""
+    cores = len(our_cpus())
+    quota = cpu_quota()
+    return cores if quota is None else max(1, min(cores, math.floor(quota)))
 
 
 class BlasThreads:
@@ -86,7 +117,8 @@ class BlasThreads:
         self._libs = blas.lib_controllers
         before = [lib.num_threads for lib in self._libs]
         most = MAX_THREADS if self.requested is None else self.requested
-        self.most = max(1, min([most, usable_cores(), *before]))
+        self._cores = usable_cores()
+        self.most = max(1, min([most, self._cores, *before]))
         self._limit = blas.limit(limits=1)       # restores `before` on exit
         self.threads, self.seconds, self._since = self._actual(), {}, self.clock()
         self._last, self._looked = self.sample(), self.clock()
@@ -101,7 +133,7 @@ class BlasThreads:
         self._limit.__exit__(*exc)
 
     def others(self, before, after):
-        """Cores the rest of the machine used between two samples."""
+        """Cores (of ours) the other processes used between two samples."""
         elapsed = after[0] - before[0]
         if elapsed <= 0:
             return 0.0
@@ -118,7 +150,9 @@ class BlasThreads:
         return self.threads
 
     def _choose(self, busy):
-        self._set(self.most if busy < self.free else 1)
+        """``busy``: cores of ours the other processes used."""
+        free = self._cores - busy
+        self._set(self.most if free >= self.most - self.free else 1)
 
     def _account(self, now):
         self.seconds[self.threads] = self.seconds.get(self.threads, 0.0) + now - self._since

@@ -55,7 +55,7 @@ PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
 FIRST_REDRAW = 4                    # iterations of a new run before its first picture
-REDRAW_SECONDS = 1.0                # then one redraw per this many seconds of training
+REDRAW_SECONDS = 1.5                # then one redraw per this many seconds of training
 # Pictures of a run in progress are drawn at 1x and sent as JPEG (75 ms where a 2x
 # PNG takes 160 ms here); a finished run's picture is a 2x PNG.
 # Redraws happen in the training thread, between iterations: drawn from another
@@ -292,6 +292,7 @@ class TrainingPanel:
         self.clear_button.on_click(lambda _: self.clear_pins())
         self.what = w.HTML()
         self.status = w.Label()
+        self.status.add_class("gdlib-panel-status")
         self.image = image_widget(FIGSIZE)
         rows = [w.HBox([c, self.readouts[n]]) if n in self.readouts else c
                 for n, c in self.controls.items()]
