@@ -749,8 +749,10 @@ def test_panels_train_through_blas_threads_and_grids_on_one(two_cores, monkeypat
         seen.append(blas_threads())
         return train(config, data, **kwargs)
 
-    busy = Machine()
-    busy.others = 2.0
+    def busy():            # the real clock, and other processes on two cores all along
+        now = time.monotonic()
+        return now, 3.0 * now, now
+
     monkeypatch.setattr(cores, "cpu_sample", busy)
     monkeypatch.setattr(panel_module, "train", spy)
     panel = TrainingPanel(DATA, BASE)

@@ -280,7 +280,7 @@ class TrainingPanel:
         self._refs_version = 0
         self._generation, self._pending, self._worker = 0, None, None
         self._lock = threading.RLock()
-        self._drawing = threading.Lock()         # the figure, drawn again for each picture
+        self._drawing = threading.Lock()         # the figures, drawn again for each picture
         self._figures = {}                        # final (True/False) -> Figure
         self._applying = False                    # True while presets move controls
 
