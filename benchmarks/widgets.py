@@ -101,7 +101,8 @@ def bench_panel(spec, data, repeat):
         hit.append(clock.after(t0)[-1])
     print(f"share of the retrains' time on more than one BLAS thread: median "
           f"{statistics.median(on_two):.0%} (min {min(on_two):.0%}, max {max(on_two):.0%})")
-    return {"first redraw after a change": first, "whole retrain (300 updates)": whole,
+    return {"first redraw after a change": first,
+            f"whole retrain ({panel.base.iterations} updates)": whole,
             "whole retrain, CPU time of the process": cpu,
             "cancel a running training": cancel, "cache hit": hit}
 

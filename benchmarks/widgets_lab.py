@@ -10,14 +10,16 @@ sliders as a reader would and times, in the browser, from the key press to
 * the first new image of the retraining run, and to its final image (the next
   key press comes ``PAUSE`` s after it, as a reader looks at the picture first);
 * the start of the next run when a key is pressed while one trains (cancel);
-* the image of a setting seen before (the cache);
-* each new image of the explorer.
+* the image of a setting seen before (the cache), ``GLANCE`` s after the one before;
+* each new image of the explorer;
 
-Prints medians with the machine's load.  Needs jupyterlab and jupyterlab-myst in
-the venv and Debian's chromium.
+and, from the kernel, the share of each retrain spent on two BLAS threads
+(``panel.blas_seconds``).  Prints medians with the machine's load.  Needs
+jupyterlab and jupyterlab-myst in the venv and Debian's chromium.
 """
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -31,7 +33,14 @@ from playwright.sync_api import sync_playwright
 CELLS = [
     "from gdlib.data import load_dataset\nfrom gdlib.paper import panels\n"
     "data = load_dataset('mnist')",
-    "panels.show('ch5', data)",
+    # the panel logs, for each finished run, the seconds it spent on each number of BLAS
+    # threads (panel.blas_seconds), one JSON line per run: read back after the measurement
+    "import json\nch5 = panels.build('ch5', data)\n"
+    "def log_threads(change):\n"
+    "    if change['new'].startswith('done:') and 'cache' not in change['new']:\n"
+    "        with open('threads.jsonl', 'a') as f:\n"
+    "            print(json.dumps(ch5.blas_seconds), file=f)\n"
+    "ch5.status.observe(log_threads, names='value')\nch5",
     "panels.show('ch7-explorer')",
 ]
 
@@ -68,7 +77,8 @@ IMAGE_JS = """(name) => { const i = document.querySelector('.gdlib-panel-' + nam
                           return i && i.complete && i.naturalWidth > 0 ? i.src : null; }"""
 
 
-PAUSE = 1.0     # seconds between a finished run and the next key press: a reader's glance
+PAUSE = 1.0     # seconds between a finished run and the next key press: a reader's look
+GLANCE = 0.3    # seconds between two pictures that come back from the cache
 
 
 def _events(page, name, t0, kind):
@@ -128,9 +138,11 @@ def measure(page, repeat):
             _answer(page, "ch5", t1, "done")
     for _ in range(position - repeat):          # back to the settings of the first loop
         _press(page, "ch5", 1, "ArrowLeft")
+    time.sleep(PAUSE)                           # the cancelled runs on the way have ended
     for _ in range(repeat):                     # back through the settings just trained
         t0 = _press(page, "ch5", 1, "ArrowLeft")
         out["cache hit (a setting seen before)"].append(_answer(page, "ch5", t0, "image"))
+        time.sleep(GLANCE)
     for _ in range(2 * repeat):
         t0 = _press(page, "ch7-explorer", 0, "ArrowRight")         # the window n
         out["explorer: new image"].append(_answer(page, "ch7-explorer", t0, "image"))
@@ -158,12 +170,17 @@ def main():
             assert not report.errors, report.errors
             results = measure(page, args.repeat)
             browser.close()
+        log = (Path(tmp) / "threads.jsonl").read_text()
+        runs = [json.loads(line) for line in log.splitlines() if line]
     end = os.getloadavg()
     print(f"JupyterLab in chromium, {os.cpu_count()} cores, load average {load[0]:.2f} at the "
           f"start, {end[0]:.2f} at the end")
     for label, values in results.items():
         print(f"{label:40s} median {statistics.median(values):6.2f} s  "
               f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})")
+    shares = [sum(s for k, s in run.items() if int(k) > 1) / sum(run.values()) for run in runs]
+    print(f"ch5 runs on more than one BLAS thread: a median {statistics.median(shares):.0%} "
+          f"of their time (min {min(shares):.0%}, max {max(shares):.0%}, n={len(runs)})")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def test_the_live_panel_starts_on_the_checked_grid_point(name):
     spec = panels.PANELS[name]
     assert spec.point(*spec.check) == spec.base
     assert set(spec.controls) <= set(CONTROLS)
-    assert spec.base.iterations == 300 and spec.base.eval_size == 2000
+    assert (spec.base.iterations, spec.base.eval_every, spec.base.eval_size) == (200, 40, 2000)
 
 
 @pytest.mark.parametrize("name", list(panels.PANELS))

@@ -352,6 +352,7 @@ def test_a_redrawn_figure_is_the_figure_drawn_anew():
 
 def test_a_run_in_progress_is_shown_as_jpeg_and_the_finished_run_as_png(monkeypatch):
     monkeypatch.setattr(panel_module, "REDRAW_SECONDS", 0.0)       # a picture per update
+    monkeypatch.setattr(panel_module, "LAST_REDRAW", 0.0)
     panel = TrainingPanel(DATA, BASE, autostart=False)
     formats = []
     panel.image.observe(lambda c: formats.append((panel.image.format, bytes(c["new"])[:3])),
@@ -360,6 +361,34 @@ def test_a_run_in_progress_is_shown_as_jpeg_and_the_finished_run_as_png(monkeypa
     panel.wait()
     assert formats[:-1] and all(f == ("jpeg", JPEG) for f in formats[:-1]), formats[:3]
     assert formats[-1] == ("png", PNG[:3])
+
+
+def test_progress_pictures_come_early_then_every_redraw_period_but_not_just_before_the_end():
+    due = panel_module.progress_due
+    first, period, last = (panel_module.FIRST_REDRAW, panel_module.REDRAW_SECONDS,
+                           panel_module.LAST_REDRAW)
+    assert due(first, 200, 0.05, None) and not due(first + 1, 200, 0.06, None)
+    assert not due(100, 200, 2.0, period - 0.01)                  # too soon after the last
+    assert due(100, 200, 2.0, period)                             # 2 s still to go
+    remaining = 0.9 * last                                        # the run ends before long
+    assert not due(190, 200, remaining * 19, period)
+    assert not due(200, 200, 3.0, period)                         # the final picture follows
+    assert not due(first, first, 0.05, None)
+
+
+def test_a_finished_run_is_a_palette_png_that_looks_like_the_full_colour_picture():
+    import io
+
+    from PIL import Image
+    panel = TrainingPanel(DATA, BASE, compare=[train(BASE.replace(lr=0.2), DATA)])
+    panel.wait()
+    shown = Image.open(io.BytesIO(bytes(panel.image.value)))
+    assert shown.format == "PNG" and shown.mode == "P"
+    fig = panel_module.render_training(panel.history, run_label(BASE, ("lr",)),
+                                       panel._reference_list())
+    full = _pixels(fig)[..., :3].astype(int)
+    difference = np.abs(np.asarray(shown.convert("RGB"), dtype=int) - full)
+    assert difference.shape == full.shape and difference.mean() < 2 and difference.max() < 40
 
 
 def test_labels_write_eta_and_gamma():

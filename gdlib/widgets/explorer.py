@@ -27,7 +27,7 @@ from .. import plots, toy
 from ..optimizers import gamma_from_window
 from ..train import OPTIMIZERS
 from .panel import NAMES, effective_rate
-from .render import STATIC_COLORS, image_widget, new_figure, to_jpeg, to_png
+from .render import COLORS, image_widget, new_figure, to_jpeg, to_png
 
 __all__ = ["Explorer", "PathFigure", "ToySetting", "SURFACES", "hyperparameters",
            "make_toy_optimizer", "toy_path"]
@@ -195,7 +195,8 @@ class PathFigure:
         if fmt == "jpeg":
             image = to_jpeg(self.fig, draw=False)
         else:
-            image = to_png(self.fig, draw=False, colors=STATIC_COLORS if fmt == "static" else None)
+            static = fmt == "static"
+            image = to_png(self.fig, draw=False, colors=COLORS if static else None, best=static)
         return image, points, describe(setting, points, f)
 
 

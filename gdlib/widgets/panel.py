@@ -38,7 +38,7 @@ from .. import plots
 from ..optimizers import gamma_from_window
 from ..train import OPTIMIZERS, make_optimizer, planned_iterations, train
 from .cores import BlasThreads
-from .render import SCALE, image_widget, new_figure, to_jpeg, to_png
+from .render import COLORS, SCALE, image_widget, new_figure, to_jpeg, to_png
 
 __all__ = ["TrainingPanel", "CONTROLS", "config_for", "run_label", "describe_training",
            "render_training", "effective_rate", "limited_blas"]
@@ -55,9 +55,11 @@ PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
 FIRST_REDRAW = 4                    # iterations of a new run before its first picture
-REDRAW_SECONDS = 1.5                # then one redraw per this many seconds of training
+REDRAW_SECONDS = 1.5                # then one redraw per this many seconds of training,
+LAST_REDRAW = 0.5                   # unless the run should end within this many seconds
 # Pictures of a run in progress are drawn at 1x and sent as JPEG (75 ms where a 2x
-# PNG takes 160 ms here); a finished run's picture is a 2x PNG.
+# PNG takes 160 ms here); a finished run's picture is a 2x PNG of a palette
+# (render.COLORS), quick for the browser to decode when it comes back from the cache.
 # Redraws happen in the training thread, between iterations: drawn from another
 # thread they fight the training for the GIL and made a run twice as slow here.
 
@@ -78,6 +80,18 @@ def config_for(base, values, presets=None):
     if changes.get("window") is not None:
         changes["gamma"] = None
     return base.replace(**changes)
+
+
+def progress_due(done, total, elapsed, since_last):
+    """Whether a run that has made ``done`` of its ``total`` updates in ``elapsed`` s, its
+    latest picture ``since_last`` s ago (None: none yet), shows a picture of its progress
+    now: after ``FIRST_REDRAW`` updates, then every ``REDRAW_SECONDS``, but not when the
+    run should end within ``LAST_REDRAW`` s (its final picture comes then)."""
+    if done >= total:
+        return False
+    if since_last is None:
+        return done == FIRST_REDRAW
+    return since_last >= REDRAW_SECONDS and elapsed / done * (total - done) >= LAST_REDRAW
 
 
 def uses(config, field):
@@ -238,7 +252,7 @@ class TrainingPanel:
 
     ``data``      a ``gdlib.data.Dataset`` (or any object with x/t_train/test)
     ``base``      the ``TrainConfig`` the controls modify; keep runs short
-                  (``iterations`` ~300, ``eval_every`` 50, ``eval_size`` 2000)
+                  (``iterations`` ~200, ``eval_every`` 40, ``eval_size`` 2000)
     ``controls``  which of ``CONTROLS`` to show; ``"window"`` sets ``config.window``
                   (and ``gamma=None``), shown with its gamma (eq. 13); ``"momentum"``
                   is shown with the effective rate eta/(1 - momentum)
@@ -495,16 +509,15 @@ class TrainingPanel:
             return
         label = run_label(config, self._fields())
         self._publish(generation, status=f"training {label} …")
-        last = [None]
+        start, last = time.monotonic(), [None]
 
         def callback(run):
             if not self._current(generation):
                 return True
             blas.update()
-            done = run.iteration + 1
             now = time.monotonic()
-            due = (done == FIRST_REDRAW if last[0] is None else now - last[0] >= REDRAW_SECONDS)
-            if due and done < config.iterations:
+            since = None if last[0] is None else now - last[0]
+            if progress_due(run.iteration + 1, config.iterations, now - start, since):
                 self._publish(generation, jpeg=self._picture(run.history, final=False),
                               status=self._progress(run.history))
                 last[0] = time.monotonic()
@@ -548,14 +561,14 @@ class TrainingPanel:
 
     def _picture(self, history, final):
         """``history`` drawn on one of the panel's two figures (each kept between
-        redraws): a run in progress at 1x as JPEG, a finished run at 2x as PNG."""
+        redraws): a run in progress at 1x as JPEG, a finished run at 2x as a palette PNG."""
         with self._lock:
             refs = self._reference_list()
         label = run_label(history.config, self._fields())
         with self._drawing:
             fig = self._figures[final] = render_training(
                 history, label, refs, fig=self._figures.get(final), scale=SCALE if final else 1)
-            return to_png(fig) if final else to_jpeg(fig)
+            return to_png(fig, colors=COLORS) if final else to_jpeg(fig)
 
     def _progress(self, history):
         n, total = history.iterations, history.config.iterations

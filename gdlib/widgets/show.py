@@ -105,7 +105,7 @@ class PanelSpec:
 
     ``name``      short id: the grid's folder and the page's CSS class ``gdlib-panel-<name>``
     ``page``      the book page that shows it (for the browser test)
-    ``base``      the TrainConfig the controls modify (short: ~300 updates)
+    ``base``      the TrainConfig the controls modify (short: ~200 updates)
     ``controls``  live controls, among ``panel.CONTROLS``
     ``grid``      one or two ``Axis`` over TrainConfig fields
     ``note``      how these short runs differ from the chapter's full ones

@@ -10,7 +10,7 @@ second is linked to each of them (nested Stacks).  ``index`` is linked, not
 ``value``: a Stack counts its children, and an index stays an int whatever
 the option labels say.
 
-Images get a palette (``render.to_png(colors=...)``) because a page carries
+Images get a palette (``render.to_png(colors=..., best=True)``) because a page carries
 all of them in its widget state, base64-encoded; ``payload_bytes`` says how much.
 """
 
@@ -23,7 +23,7 @@ from .explorer import FIGSIZE as EXPLORER_FIGSIZE
 from .explorer import PathFigure
 from .panel import FIGSIZE as PANEL_FIGSIZE
 from .panel import describe_training, render_training, run_label
-from .render import STATIC_COLORS, static_image, to_png
+from .render import COLORS, static_image, to_png
 
 __all__ = ["precomputed", "static_training_panel", "static_explorer", "payload_bytes",
            "static_note"]
@@ -122,7 +122,7 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
         alt = (f"Training loss (left) and test accuracy (right) against the update, for "
                f"{label}" + (", beside grey reference runs" if refs else ""))
         return w.VBox([w.HTML(f"<small>{what} {spec.note}</small>"),
-                       static_image(PANEL_FIGSIZE, to_png(fig, colors=STATIC_COLORS), alt)])
+                       static_image(PANEL_FIGSIZE, to_png(fig, colors=COLORS, best=True), alt)])
 
     children = _grid_children(spec, make)
     return precomputed(_axes(spec), children, start=spec.check,
