@@ -232,9 +232,11 @@ def test_the_run_cache_returns_the_same_history_without_training(tiny_figure, mo
     monkeypatch.setenv("GDLIB_RUN_CACHE", str(tmp_path / "cache"))
     first = figures.run_figure("tiny", data, seed=0)
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+    assert all(h.meta["seconds"] > 0 for h in first.values())     # how long it trained
     monkeypatch.setattr(figures, "train", lambda *a, **k: pytest.fail("trained again"))
     again = figures.run_figure("tiny", data, seed=0)
     assert all(again[label].equals(first[label]) for label in first)
+    assert all(again[label].meta["seconds"] == first[label].meta["seconds"] for label in first)
     with pytest.raises(pytest.fail.Exception, match="trained again"):   # another seed
         figures.run_figure("tiny", data, seed=1)
     other = make_clusters(seed=7, spread=3.0)       # same name and shapes, other numbers
@@ -245,5 +247,10 @@ def test_the_run_cache_returns_the_same_history_without_training(tiny_figure, mo
 def test_without_the_run_cache_every_run_trains(tiny_figure, monkeypatch):
     data, _ = tiny_figure
     monkeypatch.delenv("GDLIB_RUN_CACHE", raising=False)
-    monkeypatch.setattr(figures, "train", lambda cfg, d: "trained")
-    assert set(figures.run_figure("tiny", data).values()) == {"trained"}
+    runs = []
+    empty = np.zeros(0)
+    monkeypatch.setattr(figures, "train", lambda cfg, d: runs.append(
+        History(cfg, empty, empty, empty, empty)) or runs[-1])
+    result = figures.run_figure("tiny", data)
+    assert list(result.values()) == runs and len(runs) == 2
+    assert all(h.meta["seconds"] >= 0 for h in runs)

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,9 @@ def run_figure(name, data, seed=0, labels=None):
     already trained by this very code, on this data, comes from that folder
     instead: the same config gives a bit-identical History, so a build that
     executes the chapters three times (HTML, nbval, student edition) trains
-    each figure once.  Readers train every run.
+    each figure once.  Readers train every run.  Each History's
+    ``meta["seconds"]`` says how long its training took (a cached run's, when it
+    was trained: the first execution of the build).
     """
     data_key = _data_fingerprint(data) if os.environ.get("GDLIB_RUN_CACHE") else None
     return {label: _cached_train(cfg, data, data_key) for label, cfg in figure(name, seed).items()
@@ -89,16 +92,24 @@ def run_figure(name, data, seed=0, labels=None):
 def _cached_train(config, data, data_key):
     folder = os.environ.get("GDLIB_RUN_CACHE")
     if not folder:
-        return train(config, data)
+        return _timed_train(config, data)
     key = hashlib.sha256(json.dumps(
         [config.to_dict(), data_key, _code_version()],
         sort_keys=True, default=str).encode()).hexdigest()[:24]
     path = Path(folder) / f"{key}.npz"
     if path.is_file():
         return History.load(path)
-    history = train(config, data)
+    history = _timed_train(config, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     history.save(path)                                   # atomic: never a partial file
+    return history
+
+
+def _timed_train(config, data):
+    """``train(config, data)``, with its wall-clock seconds in the History's ``meta``."""
+    start = time.perf_counter()
+    history = train(config, data)
+    history.meta["seconds"] = time.perf_counter() - start
     return history
 
 
