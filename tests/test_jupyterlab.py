@@ -82,15 +82,20 @@ TIMINGS: dict[int, tuple[str, ...]] = {4: ("at about",)}
 _PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
+def _plain(text):
+    """``text`` with its whitespace collapsed and typographic quotes made plain."""
+    return " ".join(text.translate(_PLAIN_QUOTES).split())
+
+
 def missing_numbers(page_text, expected):
     """The strings of ``expected`` that ``page_text`` does not show as whole tokens.
 
     Whitespace is compared collapsed and typographic quotes as plain ones; "5" is not
     found inside "0.5" or "15", nor "0.97" inside "0.9707".
     """
-    text = " ".join(page_text.translate(_PLAIN_QUOTES).split())
+    text = _plain(page_text)
     missing = []
-    for s in dict.fromkeys(" ".join(e.translate(_PLAIN_QUOTES).split()) for e in expected):
+    for s in dict.fromkeys(_plain(e) for e in expected):
         # token edges only where the string has them: ", so 5" may follow "0.00098"
         before = r"(?<![\w.,])" if s[:1].isalnum() else ""
         after = r"(?![\w]|[.,]\d)" if s[-1:].isalnum() else ""
@@ -237,7 +242,7 @@ def shows_a_timing(page_text, sample, timings):
     words = next((t for t in timings if re.fullmatch(re.escape(t) + r" [\d][\d,.]*", sample)),
                  None)
     return words is not None and bool(
-        re.search(r"(?<![\w.,])" + re.escape(words) + r" \d", " ".join(page_text.split())))
+        re.search(r"(?<![\w.,])" + re.escape(words) + r" \d", _plain(page_text)))
 
 
 def test_solutions_start_collapsed(chapter):
