@@ -391,6 +391,28 @@ def test_a_finished_run_is_a_palette_png_that_looks_like_the_full_colour_picture
     assert difference.shape == full.shape and difference.mean() < 2 and difference.max() < 40
 
 
+def test_the_loss_axis_labels_minor_ticks_without_overlap():
+    from gdlib.widgets.render import new_figure
+
+    def labels(low, high):
+        fig = new_figure((4, 3))
+        ax = fig.subplots()
+        ax.set_yscale("log")
+        ax.set_ylim(low, high)
+        ax.yaxis.set_minor_formatter(panel_module.PlainMinor())
+        fig.canvas.draw()
+        shown = [t for t, y in zip(ax.yaxis.get_ticklabels(minor=True),
+                                   ax.yaxis.get_minorticklocs(), strict=True) if low <= y <= high]
+        return [t.get_text() for t in shown if t.get_text()], [
+            t.get_window_extent() for t in shown if t.get_text()]
+
+    texts, boxes = labels(0.15, 2.6)                     # more than a decade: 2, 3 and 5
+    assert texts == ["0.2", "0.3", "0.5", "2"]
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+    texts, _ = labels(2.05, 2.45)                        # a narrow axis keeps every label
+    assert {"2.1", "2.2", "2.3", "2.4"} <= set(texts)
+
+
 def test_labels_write_eta_and_gamma():
     c = BASE.replace(optimizer="rmsprop", window=9)
     assert run_label(c, ("optimizer", "lr", "window", "momentum")) == \

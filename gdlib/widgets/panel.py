@@ -32,7 +32,7 @@ import time
 from collections import OrderedDict
 
 import ipywidgets as w
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from .. import plots
 from ..optimizers import gamma_from_window
@@ -52,6 +52,20 @@ FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
 REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
 BLAS_THREADS = 1                    # BLAS threads the stored grids are made on (limited_blas)
 PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
+
+
+class PlainMinor(Formatter):
+    """Labels of a log axis's minor ticks, written like ``PLAIN``: all of them while the
+    axis spans at most half a decade, else only 2, 3 and 5 times a power of ten (every
+    minor tick of a decade overlaps its neighbours near the top of the decade)."""
+
+    def __call__(self, y, pos=None):
+        low, high = sorted(self.axis.get_view_interval())
+        if y > 0 and low > 0 and math.log10(high / low) > 0.5:
+            mantissa = y / 10 ** math.floor(math.log10(y) + 1e-9)
+            if round(mantissa) not in (2, 3, 5):
+                return ""
+        return f"{y:.3g}"
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
 FIRST_REDRAW = 4                    # iterations of a new run before its first picture
@@ -192,8 +206,8 @@ def render_training(history, label, references=(), fig=None, scale=SCALE):
     plots.plot_loss([history], [label], ax=ax_loss)
     plots.plot_accuracy([history], [label], ax=ax_acc)
     total = history.config.iterations or max(history.iterations, 1)
-    for axis in (ax_loss.yaxis.set_major_formatter, ax_loss.yaxis.set_minor_formatter):
-        axis(PLAIN)                      # 2.2, not 2.2 x 10^0: short labels keep the y label in
+    ax_loss.yaxis.set_major_formatter(PLAIN)   # 2.2, not 2.2 x 10^0: short labels keep
+    ax_loss.yaxis.set_minor_formatter(PlainMinor())   # the y label in the figure
     for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
         ax.set_xlim(0, total)            # a stable axis while the run grows
         ax.set_xlabel("update (iteration)")
