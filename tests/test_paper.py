@@ -253,7 +253,7 @@ def test_a_run_that_never_gets_there_counts_at_its_length():
     """A bound that shrinks the difference: never reached (2,000) minus 500 is +1,500."""
     slow = seeds(lambda s: fake(decay(0.0, floor=1.0)))
     fast = seeds(lambda s: fake(np.r_[np.ones(500), np.full(1500, 0.1)]))
-    test = claims._faster("slow", slow, "fast", fast, 0.3)
+    test = claims.faster("slow", slow, "fast", fast, 0.3)
     assert test.interval.mean == pytest.approx(2000 - 538)   # smoothed over 50: at 538
     assert test.verdict == claims.YES and "5 runs never got there" in test.what
 

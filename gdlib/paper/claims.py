@@ -36,7 +36,7 @@ from ..metrics import (
 )
 from .figures import CONVERGED_ACCURACY
 
-__all__ = ["Claim", "Test", "check_claims", "speed", "decide", "CONVERGED_ACCURACY",
+__all__ = ["Claim", "Test", "check_claims", "speed", "faster", "decide", "CONVERGED_ACCURACY",
            "LOSS_THRESHOLD", "SMOOTHING", "SMALL_ACCURACY_GAP", "STRONG_FLUCTUATION",
            "SMALL_CHANGE", "CONFIDENCE", "SCALES", "YES", "NO", "INCONCLUSIVE"]
 
@@ -134,7 +134,7 @@ def _speeds(runs, threshold):
     return np.array([min(speed(h, threshold), len(h.loss)) for h in runs])
 
 
-def _faster(label_slow, slow, label_fast, fast, threshold):
+def faster(label_slow, slow, label_fast, fast, threshold):
     """Test: ``fast`` needs fewer updates than ``slow`` to reach ``threshold``."""
     never = sum(np.isinf(speed(h, threshold)) for h in (*slow, *fast))
     note = f" ({never} runs never got there, counted at their length)" if never else ""
@@ -226,7 +226,7 @@ def batch_256(fig4, scale=1.0):
         f"{spread(per_seed(fast, lambda h: speed(h, threshold)), '{:.0f}')}, eta 0.01 "
         f"{spread(per_seed(slow, lambda h: speed(h, threshold)), '{:.0f}')}; final test "
         f"accuracy: eta 0.1 {spread(1 - _error(fast))}, eta 0.01 {spread(1 - _error(slow))}",
-        [_faster("eta 0.01", slow, "eta 0.1", fast, threshold),
+        [faster("eta 0.01", slow, "eta 0.1", fast, threshold),
          _converges("eta 0.1", fast, error), _converges("eta 0.01", slow, error)],
         f"eta 0.1 reaches the loss threshold in fewer updates; both end below {error:.0%} test "
         "error",
@@ -251,7 +251,7 @@ def _momentum_runs(fig5):
     return [fig5[f"momentum = {m}"] for m in MOMENTA]
 
 
-def momentum_faster(fig5, scale=1.0):
+def momentumfaster(fig5, scale=1.0):
     """Sec. 5: the larger the momentum, the faster the convergence.
 
     Over the paper's momenta 0.1, 0.3, 0.5, 0.7: reproduces if each momentum
@@ -267,7 +267,7 @@ def momentum_faster(fig5, scale=1.0):
         _speed_measure(threshold),
         f"updates to smoothed loss < {threshold:g}: " + "; ".join(
             f"momentum {m}: {spread(i, '{:.0f}')}" for m, i in zip(MOMENTA, its, strict=True)),
-        [_faster(f"momentum {a}", ra, f"momentum {b}", rb, threshold)
+        [faster(f"momentum {a}", ra, f"momentum {b}", rb, threshold)
          for (a, ra), (b, rb) in _neighbours(MOMENTA, runs)],
         "each larger momentum reaches the loss threshold in fewer updates",
         _on_test_data({f"momentum {m}": r for m, r in zip(MOMENTA, runs, strict=True)}))
@@ -345,7 +345,7 @@ def adadelta_window(fig6, scale=1.0):
             f"gamma {g}: {spread(i, '{:.0f}')}" for g, i in zip(gammas, its, strict=True))
         + "; final test accuracy: " + "; ".join(
             f"gamma {g}: {spread(a)}" for g, a in zip(gammas, acc, strict=True)),
-        [_faster(f"gamma {a}", ra, f"gamma {b}", rb, threshold) for (a, ra), (b, rb) in neighbours]
+        [faster(f"gamma {a}", ra, f"gamma {b}", rb, threshold) for (a, ra), (b, rb) in neighbours]
         + [_close(f"gamma {b}", rb, f"gamma {a}", ra, gap) for (a, ra), (b, rb) in neighbours],
         f"each larger window reaches the loss threshold in fewer updates; neighbours end within "
         f"{gap:.1%} test accuracy",
@@ -389,7 +389,7 @@ def _rows(figures, scale):
     return [
         batch_one(figures["fig3"], figures["fig4"], scale),
         batch_256(figures["fig4"], scale),
-        momentum_faster(figures["fig5"], scale),
+        momentumfaster(figures["fig5"], scale),
         momentum_small_differences(figures["fig5"], scale),
         momentum_fluctuation(figures["fig4"], figures["fig5"], scale),
         adadelta_window(figures["fig6"], scale),
