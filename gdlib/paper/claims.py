@@ -150,7 +150,7 @@ def _error(runs):
 def _converges(label, runs, error, converges=True):
     """Test: the final test error is below (or, ``converges=False``, above) ``error``."""
     return Test(f"test error, {label}", mean_interval(_error(runs), CONFIDENCE),
-                "below" if converges else "above", error, "{:.4f}")
+                "below" if converges else "above", error, "{:.3f}")
 
 
 def _close(label_a, a, label_b, b, gap):
