@@ -311,3 +311,16 @@ def test_without_the_run_cache_every_run_trains(tiny_figure, monkeypatch):
     result = figures.run_figure("tiny", data)
     assert list(result.values()) == runs and len(runs) == 2
     assert all(h.meta["seconds"] >= 0 for h in runs)
+
+
+def test_the_claims_chapters_4_and_5_call_match_the_table():
+    """Chapters 4 and 5 call single claims; each is its row of check_claims."""
+    stored = supporting_figures()
+    rows = {c.row: c for c in claims.check_claims(stored)}
+    single = {"1": claims.batch_one(stored["fig3"], stored["fig4"]),
+              "2": claims.batch_256(stored["fig4"]),
+              "3": claims.momentum_faster(stored["fig5"]),
+              "4a": claims.momentum_small_differences(stored["fig5"])}
+    for row, claim in single.items():
+        assert claim.row == row and claim.verdict == rows[row].verdict
+        assert claim.evidence == rows[row].evidence and claim.criterion == rows[row].criterion

@@ -251,7 +251,7 @@ def _momentum_runs(fig5):
     return [fig5[f"momentum = {m}"] for m in MOMENTA]
 
 
-def momentumfaster(fig5, scale=1.0):
+def momentum_faster(fig5, scale=1.0):
     """Sec. 5: the larger the momentum, the faster the convergence.
 
     Over the paper's momenta 0.1, 0.3, 0.5, 0.7: reproduces if each momentum
@@ -389,7 +389,7 @@ def _rows(figures, scale):
     return [
         batch_one(figures["fig3"], figures["fig4"], scale),
         batch_256(figures["fig4"], scale),
-        momentumfaster(figures["fig5"], scale),
+        momentum_faster(figures["fig5"], scale),
         momentum_small_differences(figures["fig5"], scale),
         momentum_fluctuation(figures["fig4"], figures["fig5"], scale),
         adadelta_window(figures["fig6"], scale),
