@@ -249,8 +249,9 @@ class Adadelta(Optimizer):
     Eq. (15) has no learning rate: the default ``lr=1.0`` is exactly the
     paper's method.  Libraries (PyTorch) multiply the step by ``lr``; the paper's
     Fig. 7 says "eta = 0.01" for every method, and ``lr=0.01`` gives that
-    reading.  As in Zeiler's Algorithm 1, the accumulated ``Edw2`` collects
-    the step *before* it is scaled by ``lr``.  ``eps`` sits inside both
+    reading.  As in PyTorch, the accumulated ``Edw2`` collects the step
+    *before* it is scaled by ``lr`` (Zeiler's Algorithm 1 has no learning
+    rate, so it has no such choice to make).  ``eps`` sits inside both
     square roots.  Give ``gamma`` or ``window`` (eq. 13), not both; with
     neither, the paper's Fig. 7 setting gamma = 0.1 (window 19).
     State: ``Eg2`` and ``Edw2``.

@@ -15,7 +15,8 @@ import numpy as np
 from .metrics import default_window, smooth
 
 __all__ = ["use_book_style", "BOOK_STYLE", "greek", "plot_training", "plot_loss",
-           "plot_accuracy", "plot_seed_spread", "plot_trajectories"]
+           "plot_accuracy", "plot_test_loss", "plot_seed_spread",
+           "plot_seed_spreads", "plot_trajectories"]
 
 
 # Sizes chosen for figures about 10 inches wide shown in a 700-800 px column:
@@ -82,31 +83,50 @@ def _mark_divergence(ax, h, color):
 
 def plot_accuracy(histories, labels, ax=None):
     """Test accuracy at the evaluation points, one line per History."""
+    return _plot_evaluations(histories, labels, "test_acc", "test accuracy", ax)
+
+
+def plot_test_loss(histories, labels, ax=None, logy=True):
+    """Test loss at the evaluation points, one line per History: where it turns up while
+    the training loss still falls, the network fits its training images better than new ones."""
+    ax = _plot_evaluations(histories, labels, "test_loss", "test loss", ax)
+    if logy and any(len(h.test_loss) for h in histories):
+        ax.set_yscale("log")
+    return ax
+
+
+def _plot_evaluations(histories, labels, field, ylabel, ax):
     ax = _axes(ax, figsize=(6, 4))
     for h, label in zip(histories, map(greek, labels), strict=True):
-        ax.plot(h.eval_iter, h.test_acc, marker=".", label=label)
+        ax.plot(h.eval_iter, getattr(h, field), marker=".", label=label)
     ax.set_xlabel("iteration")
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
 
 
-def plot_training(histories, labels, title=None, window=None, logy=True):
-    """The book's standard figure: training loss (left) and test accuracy (right)."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    plot_loss(histories, labels, ax=ax_loss, window=window, logy=logy)
-    plot_accuracy(histories, labels, ax=ax_acc)
+def plot_training(histories, labels, title=None, window=None, logy=True, test_loss=False):
+    """The book's standard figure: training loss (left) and test accuracy (right); with
+    ``test_loss``, the test loss between them."""
+    panels = 3 if test_loss else 2
+    fig, axes = plt.subplots(1, panels, figsize=(10, 3.6 if test_loss else 3.8),
+                             constrained_layout=True)
+    plot_loss(histories, labels, ax=axes[0], window=window, logy=logy)
+    if test_loss:
+        plot_test_loss(histories, labels, ax=axes[1], logy=logy)
+    plot_accuracy(histories, labels, ax=axes[-1])
     if title:
         fig.suptitle(title)
     return fig
 
 
-def plot_seed_spread(groups, ax=None, window=None, logy=True):
+def plot_seed_spread(groups, ax=None, window=None, logy=True, test=False):
     """Mean smoothed training loss over seeds with a band of +/- one standard deviation.
 
     ``groups`` maps a label to a list of Histories of the same config but for
     the seed; runs that diverged are left out of the band and counted in the label.
+    With ``test``, the test loss at the evaluation points instead.
     """
     ax = _axes(ax, figsize=(6, 4))
     for label, runs in groups.items():
@@ -116,20 +136,32 @@ def plot_seed_spread(groups, ax=None, window=None, logy=True):
         if not ok:
             ax.plot([], [], label=label + note)
             continue
-        n = min(len(h.loss) for h in ok)
-        w = window or default_window(n)
-        curves = np.array([smooth(h.loss[:n], w) for h in ok])
+        if test:
+            n = min(len(h.test_loss) for h in ok)
+            x, curves = ok[0].eval_iter[:n], np.array([h.test_loss[:n] for h in ok])
+        else:
+            n = min(len(h.loss) for h in ok)
+            w = window or default_window(n)
+            x, curves = np.arange(n), np.array([smooth(h.loss[:n], w) for h in ok])
         mean, std = curves.mean(axis=0), curves.std(axis=0)
-        line, = ax.plot(np.arange(n), mean, label=f"{label} ({len(ok)} seeds){note}")
-        ax.fill_between(np.arange(n), np.maximum(mean - std, 1e-12), mean + std,
+        line, = ax.plot(x, mean, label=f"{label} ({len(ok)} seeds){note}")
+        ax.fill_between(x, np.maximum(mean - std, 1e-12), mean + std,
                         color=line.get_color(), alpha=0.2)
     ax.set_xlabel("iteration")
-    ax.set_ylabel("smoothed training loss")
+    ax.set_ylabel("test loss" if test else "smoothed training loss")
     if logy:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
+
+
+def plot_seed_spreads(groups, window=None):
+    """``plot_seed_spread`` of the training loss (left) beside that of the test loss (right)."""
+    fig, (ax_train, ax_test) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    plot_seed_spread(groups, ax=ax_train, window=window)
+    plot_seed_spread(groups, ax=ax_test, test=True)
+    return fig
 
 
 def plot_trajectories(surface, paths, ax=None, levels=30):

@@ -125,7 +125,7 @@ def test_exercises_have_one_format(path):
     assert labels == [f"ex-{n}-{m}" for m in range(1, len(labels) + 1)], \
         f"{path.name}: exercises numbered ex-{n}-1, ex-{n}-2, ... in order, got {labels}"
     if n >= 2:
-        assert 2 <= len(labels) <= 4, f"{path.name}: two to four exercises, found {len(labels)}"
+        assert 2 <= len(labels) <= 5, f"{path.name}: two to five exercises, found {len(labels)}"
     for _, label, _, _, body in exercises:
         assert re.search(r"^:{3,}\{hint\}\n:class: dropdown\n", body, re.M), \
             f"{path.name} {label}: give a hint, collapsed (:::{{hint}} + :class: dropdown)"

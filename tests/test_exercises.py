@@ -31,6 +31,12 @@ def softmax_cross_entropy_grad(a, t):
     return y / len(a)
 
 
+def hidden_layer_grads(h_prev, h, W_next, d_next):
+    d = d_next @ W_next.T
+    d[h <= 0] = 0
+    return d, h_prev.T @ d, d.sum(axis=0)
+
+
 def minibatch_epoch(model, x, t, lr, batch_size, rng):
     order = rng.permutation(len(x))
     for start in range(0, len(x), batch_size):
@@ -72,7 +78,7 @@ def iterations_to(loss, threshold, window):
     return math.inf
 
 
-RIGHT = {"2.1": layer, "3.1": softmax_cross_entropy_grad,
+RIGHT = {"2.1": layer, "3.1": softmax_cross_entropy_grad, "3.5": hidden_layer_grads,
          "4.1": minibatch_epoch, "5.1": momentum_step, "6.1": adagrad_step, "7.1": ema,
          "7.2": adadelta_step, "8.1": iterations_to}
 
@@ -149,6 +155,10 @@ def grad_stub(a, t):
     ...
 
 
+def backprop_stub(h_prev, h, W_next, d_next):
+    raise NotImplementedError
+
+
 def epoch_stub(model, x, t, lr, batch_size, rng):
     ...
 
@@ -173,7 +183,7 @@ def iterations_stub(loss, threshold, window):
     ...
 
 
-STUBS = {"2.1": layer_stub, "3.1": grad_stub, "4.1": epoch_stub,
+STUBS = {"2.1": layer_stub, "3.1": grad_stub, "3.5": backprop_stub, "4.1": epoch_stub,
          "5.1": momentum_stub, "6.1": adagrad_stub, "7.1": ema_stub,
          "7.2": adadelta_stub, "8.1": iterations_stub}
 
@@ -190,7 +200,7 @@ def test_unfinished_exercise_is_not_done_yet(label, kind):
 
 
 def test_the_labels_cover_the_plan():
-    assert sorted(CHECKERS) == ["2.1", "3.1", "4.1", "5.1", "6.1", "7.1", "7.2", "8.1"]
+    assert sorted(CHECKERS) == ["2.1", "3.1", "3.5", "4.1", "5.1", "6.1", "7.1", "7.2", "8.1"]
     assert sorted(STUBS) == sorted(RIGHT) == sorted(CHECKERS)
 
 
@@ -392,6 +402,16 @@ WRONG = [
      ["raised ValueError", "keepdims=True"]),
     ("3.1", lambda a, t: (_softmax(a) - _onehot(t, 10)) / len(a), ["default is 10"]),
     ("3.1", lambda a, t: (_softmax(a.T).T - _onehot(t, a.shape[1])) / len(a), ["axis 0"]),
+    ("3.5", lambda hp, h, W, d: (d @ W.T, hp.T @ (d @ W.T), (d @ W.T).sum(axis=0)),
+     ["derivative f'(a) is missing", "`h > 0`"]),
+    ("3.5", lambda hp, h, W, d: ((d @ W.T) * (h > 0), (hp.T @ ((d @ W.T) * (h > 0))) / len(h),
+                                 ((d @ W.T) * (h > 0)).mean(axis=0)), ["once too often"]),
+    ("3.5", lambda hp, h, W, d: ((d @ W.T) * (h > 0), h.T @ ((d @ W.T) * (h > 0)),
+                                 ((d @ W.T) * (h > 0)).sum(axis=0)), ["layer's *input*"]),
+    ("3.5", lambda hp, h, W, d: ((d @ W) * (h > 0), hp.T @ ((d @ W) * (h > 0)),
+                                 ((d @ W) * (h > 0)).sum(axis=0)), ["not transposed"]),
+    ("3.5", lambda hp, h, W, d: (W @ d.T, hp.T @ (W @ d.T), 0),
+     ["raised ValueError", "`d_next @ W_next.T`"]),
     ("4.1", epoch_unshuffled, ["not shuffled", "rng.permutation"]),
     ("4.1", epoch_drops_last, ["last, smaller batch (2 samples) was dropped"]),
     ("4.1", epoch_shuffles_separately, ["labels", "do not belong", "`t[idx]`"]),

@@ -66,3 +66,68 @@ def test_per_seed_and_spread():
     assert metrics.spread(values, "{:.2f}") == "2.00 ± 0.82"
     assert metrics.spread([1.0, np.inf, 3.0], "{:.0f}") == "never in 1 of 3 runs; others 2"
     assert metrics.spread([np.inf, np.inf]) == "never in 2 of 2 runs"
+
+
+@pytest.mark.parametrize("confidence, dof, t", [
+    # Student's t table (two-sided): the 95 % factor for 5 seeds is 2.776
+    (0.95, 1, 12.706), (0.95, 2, 4.303), (0.95, 4, 2.776), (0.95, 10, 2.228),
+    (0.95, 30, 2.042), (0.99, 4, 4.604), (0.90, 4, 2.132), (0.99, 7, 3.499),
+])
+def test_t_critical_matches_the_table(confidence, dof, t):
+    assert metrics.t_critical(confidence, dof) == pytest.approx(t, abs=6e-4)
+
+
+def test_t_critical_tends_to_the_normal_quantile():
+    assert metrics.t_critical(0.95, 2000) == pytest.approx(1.9600, abs=2e-3)
+
+
+@pytest.mark.parametrize("confidence, dof, match", [
+    (1.0, 4, "confidence must lie strictly between 0 and 1"),
+    (0.95, 0, "dof must be an integer >= 1"),
+    (0.95, 2.5, "dof must be an integer >= 1"),
+])
+def test_t_critical_rejects_bad_input(confidence, dof, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.t_critical(confidence, dof)
+
+
+def test_mean_interval_by_hand():
+    v = [1.0, 2.0, 3.0, 4.0, 5.0]                  # mean 3, sample std sqrt(2.5)
+    iv = metrics.mean_interval(v)
+    half = 2.7764 * np.sqrt(2.5) / np.sqrt(5)
+    assert (iv.mean, iv.n) == (3.0, 5)
+    assert iv.low == pytest.approx(3 - half, abs=1e-3) and iv.high == pytest.approx(3 + half,
+                                                                                      abs=1e-3)
+    assert iv.contains(3 - half + 0.01) and not iv.contains(3 + half + 0.01)
+    assert str(iv).startswith("+3.0000, 95% interval [")
+    assert str(iv).endswith("n = 5")
+
+
+def test_paired_interval_cancels_what_the_seeds_share():
+    seed_effect = np.array([0.0, 1.0, -1.0, 2.0, -2.0])      # large, common to both groups
+    a = 10 + seed_effect + np.array([0.10, 0.12, 0.09, 0.11, 0.10])
+    b = 10 + seed_effect
+    paired = metrics.paired_interval(a, b)
+    assert paired.low > 0.08 and paired.high < 0.13            # the difference, sharply
+    unpaired_sd = np.hypot(a.std(ddof=1), b.std(ddof=1)) / np.sqrt(5)
+    assert paired.high - paired.low < 0.1 * unpaired_sd         # far narrower than unpaired
+
+
+def test_intervals_reject_what_they_cannot_use():
+    with pytest.raises(ValueError, match="at least 2 values"):
+        metrics.mean_interval([1.0])
+    with pytest.raises(ValueError, match="never got there"):
+        metrics.mean_interval([1.0, np.inf, 2.0])
+    with pytest.raises(ValueError, match="one of each per seed"):
+        metrics.paired_interval([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_test_loss_measures():
+    h = History(TrainConfig(), np.ones(10), np.array([0, 5, 10]), np.array([2.0, 0.5, 0.6]),
+                np.array([0.1, 0.9, 0.9]))
+    assert metrics.final_test_loss(h) == pytest.approx(0.6)
+    assert metrics.test_loss_rise(h) == pytest.approx(0.2)        # 0.6 is 20 % above 0.5
+    h.test_loss = np.array([2.0, 0.6, 0.5])
+    assert metrics.test_loss_rise(h) == 0.0
+    h.diverged_at = 7
+    assert metrics.final_test_loss(h) == np.inf and metrics.test_loss_rise(h) == np.inf

@@ -94,6 +94,29 @@ def test_training_figure_draws_raw_and_smoothed_curves():
     plt.close(fig)
 
 
+def test_training_figure_with_the_test_loss_between():
+    runs = [history(np.linspace(2, 0.1, 500)), history(np.linspace(2, 0.5, 500))]
+    fig = plots.plot_training(runs, ["a", "b"], test_loss=True)
+    ax_loss, ax_test, ax_acc = fig.axes
+    assert ax_test.get_ylabel() == "test loss" and ax_test.get_yscale() == "log"
+    np.testing.assert_array_equal(ax_test.lines[0].get_ydata(), [2.3, 0.5])
+    assert fig.get_size_inches()[0] <= 10
+    plt.close(fig)
+
+
+def test_seed_spread_of_the_test_loss():
+    runs = [history(np.linspace(2, 0.1, 100)), history(np.linspace(2, 0.2, 100))]
+    runs[1].test_loss = np.array([2.3, 0.7])
+    ax = plots.plot_seed_spread({"sgd": runs}, test=True)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [2.3, 0.6])     # mean at each test
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 100])
+    assert ax.get_ylabel() == "test loss"
+    plt.close(ax.figure)
+    fig = plots.plot_seed_spreads({"sgd": runs})
+    assert [ax.get_ylabel() for ax in fig.axes] == ["smoothed training loss", "test loss"]
+    plt.close(fig)
+
+
 def test_diverged_run_is_drawn_to_its_end_and_marked():
     runs = [history(np.linspace(2, 1, 50), diverged_at=50)]
     ax = plots.plot_loss(runs, ["eta = 0.1"])

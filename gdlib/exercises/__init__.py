@@ -19,6 +19,7 @@ label the student's answer                                     paper
 ===== ======================================================  ======================
 2.1   ``layer(h, W, b)`` -> ReLU(h @ W + b)                     eq. (1), (3)
 3.1   ``softmax_cross_entropy_grad(a, t)`` -> dJ/da             eq. (5)
+3.5   ``hidden_layer_grads(h_prev, h, W_next, d_next)``         eq. (1), (3)
 4.1   ``minibatch_epoch(model, x, t, lr, batch_size, rng)``     eq. (8)
 5.1   ``momentum_step(w, v, g, lr, momentum)`` -> (w, v)        eq. (9)
 6.1   ``adagrad_step(w, G, g, lr, eps)`` -> (w, G)              eq. (10)
@@ -30,7 +31,7 @@ label the student's answer                                     paper
 Modules: ``core`` (the Result, running the student's code safely),
 ``compare`` (comparing with a reference, naming the likely mistake),
 ``steps`` (cases for one-step update rules), and one module per topic:
-``network`` (2.1), ``loss`` (3.1), ``epoch`` (4.1), ``momentum`` (5.1),
+``network`` (2.1), ``loss`` (3.1), ``backprop`` (3.5), ``epoch`` (4.1), ``momentum`` (5.1),
 ``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1).
 """
 
@@ -39,6 +40,7 @@ import re
 from .adadelta import adadelta_step
 from .adagrad import adagrad_step
 from .averages import ema, iterations_to
+from .backprop import hidden_layer_grads
 from .core import TIME_LIMIT, Result
 from .epoch import minibatch_epoch
 from .loss import softmax_cross_entropy_grad
@@ -48,7 +50,7 @@ from .network import layer
 __all__ = ["CHECKERS", "check", "Result", "TIME_LIMIT"]
 
 CHECKERS = {c.label: c for c in (
-    layer, softmax_cross_entropy_grad, minibatch_epoch, momentum_step,
+    layer, softmax_cross_entropy_grad, hidden_layer_grads, minibatch_epoch, momentum_step,
     adagrad_step, ema, adadelta_step, iterations_to)}
 
 
