@@ -58,6 +58,11 @@ def parse(argv):
 
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        import nbclient  # noqa: F401 -- the workers run each submission through it
+    except ImportError:
+        raise SystemExit("the grader runs notebooks with nbclient, which is not installed: "
+                         "pip install -e '.[grade]' in the book's checkout") from None
     book = chapters.Book(args.book)
     start = time.perf_counter()
     found = {}                                        # file -> (notebook, chapter) or reason
