@@ -13,6 +13,7 @@ are never modified.  Needs the ``grade`` extra (nbclient): ``pip install -e .[gr
 
 import argparse
 import collections
+import hashlib
 import json
 import os
 import signal
@@ -90,6 +91,7 @@ def main(argv=None):
             jobs[path] = what[0]
     args.out.mkdir(parents=True, exist_ok=True)
     env = _environment(args.out)
+    before = _fingerprint()
     with tempfile.TemporaryDirectory(prefix="gdlib-grade-jobs-") as tmp, \
             ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {path: pool.submit(_grade_one, path, nb, target, args, Path(tmp), env)
@@ -98,6 +100,11 @@ def main(argv=None):
             rows[path] = report.row(names[path], target, *future.result())
             print(f"[{k}/{len(futures)}] {names[path]}: {rows[path]['passed']} passed",
                   file=sys.stderr, flush=True)
+    if _fingerprint() != before:
+        raise SystemExit(f"gdlib's own files under {ROOT / 'gdlib'} changed while the "
+                         "submissions ran: a submission wrote into them, so no grade can be "
+                         "trusted. Restore gdlib (git checkout gdlib) and grade in a container "
+                         "or a throw-away account (see the teacher's guide)")
     ordered = [rows[p] for p in args.files]
     report.write_gradebook(args.out / "gradebook.csv", target, ordered)
     (args.out / "feedback").mkdir(exist_ok=True)
@@ -109,6 +116,14 @@ def main(argv=None):
     print(f"graded {len(jobs)} of {len(args.files)} files ({target.stem}) in {seconds:.0f} s "
           f"on {args.jobs} processes: {args.out / 'gradebook.csv'}")
     return 0
+
+
+def _fingerprint():
+    """A digest of gdlib's source files: the checkers the grade comes from."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "gdlib").rglob("*.py")):
+        digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _target(book, chosen, found):
