@@ -133,6 +133,10 @@ def submissions(folder):
     gone["cells"] = [c for i, c in enumerate(gone["cells"]) if i % 2 == 0 or
                      "exercise" in c["metadata"].get("tags", [])]
     files["cells-deleted"] = write(folder / "02", "cells-deleted", gone)
+    pasted = copy.deepcopy(edition)                      # the answer in a pasted copy
+    answer_cell(pasted)["source"] = LAYER_OK + CHECK_2
+    answer_cell(pasted)["id"] = "a1b2c3d4"
+    files["answer-pasted"] = write(folder / "02", "answer-pasted", pasted)
     lost = copy.deepcopy(edition)
     lost["cells"] = [c for c in lost["cells"] if "exercise" not in c["metadata"].get("tags", [])]
     files["answer-deleted"] = write(folder / "02", "answer-deleted", lost)
@@ -150,6 +154,7 @@ EXTRA = {   # the cases built above: expected 2.1 state, message words, notes wo
     "no-ids": ("passed", "Correct", ""),
     "reordered": ("passed", "Correct", "cells were moved"),
     "cells-deleted": ("passed", "Correct", "were missing or changed"),
+    "answer-pasted": ("passed", "Correct", "found by its tag `exercise`"),
     "answer-deleted": ("not passed", "not in the notebook", ""),
 }
 UNGRADED = {"another-chapter": "a notebook of 03_loss, not of 02_network",

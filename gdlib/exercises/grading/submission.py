@@ -58,24 +58,30 @@ def take_answers(nb, chapter):
     by_id = {}
     for cell in cells:
         by_id.setdefault(cell_id(cell), cell)
-    tagged = [c for c in cells if "exercise" in tags(c)]
-    ids_known = any(cell_id(c) in chapter.ids() for c in nb["cells"])
-    for k, answer in enumerate(chapter.answers):
-        cell = by_id.get(answer.cell_id)
-        if cell is None and not ids_known and len(tagged) == len(chapter.answers):
-            cell = tagged[k]                      # a copy that lost the cell ids
-        if cell is None:
+    own = {a.cell_id for a in chapter.answers}
+    found = {a.label: by_id[a.cell_id] for a in chapter.answers if a.cell_id in by_id}
+    lost = [a for a in chapter.answers if a.label not in found]
+    # a cell tagged `exercise` under another id: copied and pasted, or a copy without ids
+    strays = [c for c in cells if "exercise" in tags(c) and cell_id(c) not in own]
+    if lost and len(strays) == len(lost):
+        found.update({a.label: c for a, c in zip(lost, strays, strict=True)})
+        if any(cell_id(c) is not None for c in nb["cells"]):
+            taken.notes.append("the answer cell of " + ", ".join(a.label for a in lost) +
+                               " was found by its tag `exercise` (its cell id changed)")
+    for answer in chapter.answers:
+        if answer.label in found:
+            taken.sources[answer.label] = cell_text(found[answer.label])
+        else:
             taken.missing[answer.label] = (
                 f"the answer cell of Exercise {answer.label} is not in the notebook (no cell "
-                f"with id `{answer.cell_id}`): deleted, or pasted into a new cell")
-        else:
-            taken.sources[answer.label] = cell_text(cell)
+                f"with id `{answer.cell_id}` or tagged `exercise`): deleted, or pasted into "
+                "a new cell")
     order = [cell_id(c) for c in nb["cells"] if cell_id(c) in chapter.ids()]
     pristine = [i for i in (cell_id(c) for c in chapter.notebook["cells"]) if i in order]
     if order != pristine:
         taken.notes.append("cells were moved; the grader ran them in the book's order")
     gone = sum(1 for c in chapter.notebook["cells"] if c["id"] not in order)
-    if ids_known and gone:
+    if order and gone:
         taken.notes.append(f"{gone} of the chapter's {len(chapter.notebook['cells'])} cells "
                            "were missing or changed; the grader ran the book's own")
     return taken
