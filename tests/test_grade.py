@@ -79,6 +79,15 @@ CASES = {
                         "ex.CHECKERS['2.1'].check = lambda answer: 'fine'\n"
                         "def layer(h, W, b):\n    return h\n" + CHECK_2, "not passed",
                         "line 2 of an answer cell sets `ex.CHECKERS['2.1'].check`", ""),
+    "shadow-gdlib": ("02", "import pathlib, sys\n"
+                     "pathlib.Path('gdlib/exercises/grading').mkdir(parents=True)\n"
+                     "for name in ('', 'exercises/', 'exercises/grading/'):\n"
+                     "    pathlib.Path(f'gdlib/{name}__init__.py').write_text('')\n"
+                     "pathlib.Path('gdlib/exercises/grading/probe.py').write_text(\n"
+                     "    'def start(*a): pass\\ndef finish(*a): pass\\n')\n"
+                     "sys.path.insert(0, '.')\n"
+                     "def layer(h, W, b):\n    return h @ W + b\n", "not passed",
+                     "The ReLU is missing", ""),
     "patched-numpy": ("02", "exec('import numpy; numpy.allclose = lambda *a, **k: True')\n"
                       "def layer(h, W, b):\n    return h\n" + CHECK_2, "not passed",
                       "`numpy.allclose` was replaced", ""),
@@ -161,11 +170,16 @@ UNGRADED = {"another-chapter": "a notebook of 03_loss, not of 02_network",
             "not-json": "not valid JSON", "no-cells": "without a list of cells"}
 
 
-def grade(files, out, *options):
+def grade(files, out, *options, python_path=None, check=True):
     env = {**os.environ, "GDLIB_RUN_CACHE": str(out / "cache")}
+    if python_path:
+        env["PYTHONPATH"] = str(python_path)
     done = subprocess.run([sys.executable, "-m", "gdlib.exercises.grade", *map(str, files),
                            "--out", str(out), "--jobs", "2", "--cell-timeout", "10", *options],
-                          capture_output=True, text=True, env=env, timeout=600)
+                          capture_output=True, text=True, env=env, timeout=600,
+                          cwd=python_path or ROOT)
+    if not check:
+        return done
     assert done.returncode == 0, done.stdout + done.stderr
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
         return {r["file"]: r for r in csv.DictReader(f)}, done.stdout
@@ -253,3 +267,22 @@ def test_an_answer_that_ends_the_kernel_leaves_the_other_exercises_graded(tmp_pa
     assert row["2.1"] == "not passed" and "ended the kernel" in row["2.1 message"], row
     assert row["3.1"] == "passed" and row["passed"] == "1 of 2", row
     assert "run 2 times" in row["notes"], row
+
+
+def test_a_submission_that_writes_into_gdlib_gets_no_grades_at_all(tmp_path):
+    """On a copy of the book: the submission appends to the checker's own source."""
+    import shutil
+
+    book = tmp_path / "book"
+    for name in ("gdlib", "chapters", "scripts"):
+        shutil.copytree(ROOT / name, book / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "results", "grids"))
+    nb = student("02_network")[1]
+    answer_cell(nb)["source"] = ("import gdlib.exercises.network as n\n"
+                                 "with open(n.__file__, 'a') as f:\n    f.write('# mine\\n')\n"
+                                 + LAYER_OK + CHECK_2)
+    done = grade([write(tmp_path, "writer", nb)], tmp_path / "out", python_path=book,
+                 check=False)
+    assert done.returncode != 0 and "changed while the submissions ran" in done.stderr, done
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    assert (book / "gdlib" / "exercises" / "network.py").read_text().endswith("# mine\n")

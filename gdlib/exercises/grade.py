@@ -40,7 +40,7 @@ def parse(argv):
                    "the chapter most of the files are")
     p.add_argument("--book", type=Path, help="the book's checkout, or the student edition "
                    f"handed out (default: {chapters.DEFAULT_BOOK})")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
                    help="submissions graded at once (default: one per core)")
     p.add_argument("--cell-timeout", type=float, default=60.0,
                    help="seconds an answer cell may run (default 60)")
