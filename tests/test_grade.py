@@ -243,29 +243,35 @@ def test_a_notebook_that_runs_out_of_time_is_stopped(graded):
     assert row["3.1"] == "not passed" and "ran out of time (2 s in all)" in row["3.1 message"]
 
 
-def test_an_answer_that_ends_the_kernel_leaves_the_other_exercises_graded(tmp_path):
-    """A handed-out student edition (``--book``) whose chapter has two code exercises."""
+def test_an_answer_that_fails_or_ends_the_kernel_leaves_the_others_graded(tmp_path):
+    """A handed-out student edition (``--book``) whose chapter has three code exercises:
+    the first answer raises before defining anything, the second ends the kernel."""
     def code(source, cell_id, *tags):
         return {"cell_type": "code", "id": cell_id, "metadata": {"tags": list(tags)},
                 "source": source, "outputs": [], "execution_count": None}
 
-    stub_2 = 'def layer(h, W, b):\n    raise NotImplementedError("your code here")\n' + CHECK_2
-    stub_3 = ('def softmax_cross_entropy_grad(a, t):\n    raise NotImplementedError\n'
-              + CHECK_3)
+    stubs = {"2.1": "layer(h, W, b)", "3.1": "softmax_cross_entropy_grad(a, t)",
+             "7.1": "ema(values, gamma)"}
     edition = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "markdown", "id": "student-note", "metadata": {}, "source": "Note"},
-        code("import numpy as np\nfrom gdlib.exercises import check\n", "imports"),
-        code(stub_2, "answer-a", "exercise"), code(stub_3, "answer-b", "exercise")]}
+        code("import numpy as np\nfrom gdlib.exercises import check\n", "imports"), *[
+            code(f"def {call}:\n    raise NotImplementedError\n\n\n"
+                 f'check("{label}", {call.split("(")[0]})\n', f"answer-{k}", "exercise")
+            for k, (label, call) in enumerate(stubs.items())]]}
     (tmp_path / "edition" / "chapters").mkdir(parents=True)
-    write(tmp_path / "edition" / "chapters", "02_two", edition)
+    write(tmp_path / "edition" / "chapters", "02_three", edition)
     done = copy.deepcopy(edition)
-    done["cells"][2]["source"] = "import os\nos._exit(1)\n"
-    done["cells"][3]["source"] = GRAD_OK + CHECK_3
-    rows, _ = grade([write(tmp_path, "two", done)], tmp_path / "out",
+    done["cells"][2]["source"] = "1 / 0\n" + LAYER_OK
+    done["cells"][3]["source"] = "import os\nos._exit(1)\n"
+    done["cells"][4]["source"] = ("def ema(values, gamma):\n    out, E = [], 0.0\n"
+                                  "    for x in values:\n        E = (1 - gamma) * E + gamma * x\n"
+                                  "        out.append(E)\n    return np.array(out)\n")
+    rows, _ = grade([write(tmp_path, "three", done)], tmp_path / "out",
                     "--book", str(tmp_path / "edition"))
-    row = rows["two.ipynb"]
-    assert row["2.1"] == "not passed" and "ended the kernel" in row["2.1 message"], row
-    assert row["3.1"] == "passed" and row["passed"] == "1 of 2", row
+    row = rows["three.ipynb"]
+    assert row["2.1"] == "not passed" and "raised ZeroDivisionError" in row["2.1 message"], row
+    assert row["3.1"] == "not passed" and "ended the kernel" in row["3.1 message"], row
+    assert row["7.1"] == "passed" and row["passed"] == "1 of 3", row
     assert "run 2 times" in row["notes"], row
 
 
