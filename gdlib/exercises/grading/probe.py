@@ -1,6 +1,6 @@
 """Runs inside the kernel of a submission: once before the student's code, once after.
 
-``start(root)`` (the grader's first cell) imports the checkers and records
+``start()`` (the grader's first cell) imports the checkers and records
 what they rely on: the attributes of gdlib's loaded modules, of NumPy and of
 the few standard modules they use, the code of every such function, the
 namespace of gdlib's classes, and ``builtins``.
@@ -33,10 +33,9 @@ KERNEL_BUILTINS = {"input", "raw_input", "getpass", "display", "get_ipython", "e
 SNAPSHOT = None
 
 
-def start(root):
-    """Import the checkers from ``root`` and record what they rely on."""
+def start():
+    """Import the checkers and record what they rely on."""
     global SNAPSHOT
-    sys.path.insert(0, str(root))
     import gdlib.exercises  # noqa: F401 -- the checkers, loaded before any student code
 
     SNAPSHOT = snapshot()

@@ -31,6 +31,25 @@ from pathlib import Path
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
+# The grader's own cells, before and after the notebook's (see ``probe``): gdlib comes
+# from the grader's folder, ahead of the kernel's working folder.
+FIRST_CELL = """\
+import sys as _gdlib_sys
+_gdlib_sys.path.insert(0, {root})
+import gdlib.exercises.grading.probe as _gdlib_probe
+_gdlib_probe.start()
+del _gdlib_sys, _gdlib_probe
+"""
+LAST_CELL = """\
+import sys as _gdlib_sys
+_gdlib_record = getattr(_gdlib_sys.modules.get("gdlib.exercises.grading.probe"), "SNAPSHOT", None)
+_gdlib_sys.path.insert(0, {root})
+for _gdlib_name in [m for m in _gdlib_sys.modules if m.startswith("gdlib.exercises.grading")]:
+    del _gdlib_sys.modules[_gdlib_name]
+import gdlib.exercises.grading.probe as _gdlib_fresh
+_gdlib_fresh.finish(_gdlib_record, {answers}, globals(), {out}, {root})
+"""
+
 
 def run_job(job):
     """Grade the notebook described by ``job`` (a dict, see ``grade.make_job``)."""
@@ -46,7 +65,8 @@ def run_job(job):
             nb = _notebook(job, work, stubbed)
             culprit = asyncio.run(_run(nb, job, work, deadline, report))
             done = set(report["verdicts"]) | set(stubbed) | ({culprit} if culprit else set())
-            if culprit and set(job["answers"]) - done and time.monotonic() < deadline:
+            if (culprit and culprit not in stubbed and set(job["answers"]) - done
+                    and time.monotonic() < deadline):
                 stubbed.add(culprit)
                 continue
             return report
@@ -80,21 +100,9 @@ def _notebook(job, work, stubbed):
             cell["source"] = "".join(cell["source"])
     root = job["root"]
     answers = {label: a["name"] for label, a in job["answers"].items() if label not in stubbed}
-    first = ("import gdlib.exercises.grading.probe as _gdlib_probe\n"
-             f"_gdlib_probe.start({root!r})\n"
-             "del _gdlib_probe\n")
-    last = ("import sys as _gdlib_sys\n"
-            "_gdlib_record = getattr(_gdlib_sys.modules.get('gdlib.exercises.grading.probe'), "
-            "'SNAPSHOT', None)\n"
-            f"_gdlib_sys.path.insert(0, {root!r})\n"
-            "for _gdlib_name in [m for m in _gdlib_sys.modules if m.startswith('gdlib.exercises."
-            "grading')]:\n"
-            "    del _gdlib_sys.modules[_gdlib_name]\n"
-            "import gdlib.exercises.grading.probe as _gdlib_fresh\n"
-            f"_gdlib_fresh.finish(_gdlib_record, {answers!r}, globals(), "
-            f"{str(work / 'verdicts.json')!r}, {root!r})\n")
-    # the first cell needs gdlib importable from the grader's folder before anything else
-    first = f"import sys as _gdlib_sys\n_gdlib_sys.path.insert(0, {root!r})\n" + first
+    first = FIRST_CELL.format(root=repr(root))
+    last = LAST_CELL.format(root=repr(root), answers=repr(answers),
+                            out=repr(str(work / "verdicts.json")))
     cells = [nbformat.v4.new_code_cell(first, id="gdlib-grader-start"), *[
         nbformat.from_dict(c) for c in nb["cells"]],
         nbformat.v4.new_code_cell(last, id="gdlib-grader-verdicts")]
