@@ -118,7 +118,7 @@ def feedback_page(file, chapter, r):
 padding: 0 1em }} li {{ margin: 0.8em 0; list-style: none }} code {{ background: #f2f2f2 }}
 </style></head><body>
 <h1>Feedback on {html.escape(file)}</h1>
-<p>{html.escape(chapter.stem if chapter else "")} {summary}</p>
+<p>{html.escape(f"Chapter {chapter.stem}: " if chapter else "")}{summary}</p>
 <ul>{"".join(items)}</ul>
 {note}
 </body></html>
