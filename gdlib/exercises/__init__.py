@@ -33,6 +33,9 @@ Modules: ``core`` (the Result, running the student's code safely),
 ``steps`` (cases for one-step update rules), and one module per topic:
 ``network`` (2.1), ``loss`` (3.1), ``backprop`` (3.5), ``epoch`` (4.1), ``momentum`` (5.1),
 ``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1).
+
+Grading a class: ``python -m gdlib.exercises.grade FILES... --out DIR`` runs
+every submitted notebook and writes a gradebook (``grade``, ``grading``).
 """
 
 import re
