@@ -1,13 +1,10 @@
 """gdlib.paper: figures (configs, stored results, the recompute check) and claims (verdicts)."""
 
-import ast
-from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import make_clusters
 
-import gdlib
 from gdlib import metrics
 from gdlib.paper import claims, figures
 from gdlib.train import History, TrainConfig, train
@@ -107,20 +104,6 @@ def test_a_missing_twin_is_named(tiny_figure):
         figures.check_against_stored(live, stored)
     with pytest.raises(KeyError, match="no stored runs labelled 'fast'"):
         figures.check_against_stored(live, {"slow": stored["slow"]})
-
-
-def test_the_core_imports_nothing_of_the_paper():
-    """data, mlp, optimizers, train, metrics, toy, plots, ... stand without gdlib.paper."""
-    package = Path(gdlib.__file__).parent
-    for path in package.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                names = [a.name for a in node.names]
-                assert "paper" not in module.split(".") and "paper" not in names, path.name
-            elif isinstance(node, ast.Import):
-                assert not any(".paper" in a.name for a in node.names), path.name
 
 
 # -- claims -------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from .. import __version__
 from ..metrics import final_loss
 from ..train import History, TrainConfig, train
 from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, panel_for, static_mode
-from ..widgets.panel import limited_blas, run_label
+from ..widgets.cores import limited_blas
+from ..widgets.labels import run_label
 from ..widgets.static import payload_bytes
 from .figures import ACCURACY_TOLERANCE, LOSS_TOLERANCE, Comparison, load_figure
 

@@ -26,7 +26,7 @@ import numpy as np
 from .. import plots, toy
 from ..optimizers import gamma_from_window
 from ..train import OPTIMIZERS
-from .panel import NAMES, effective_rate
+from .labels import NAMES, effective_rate
 from .render import COLORS, image_widget, new_figure, to_jpeg, to_png
 
 __all__ = ["Explorer", "PathFigure", "ToySetting", "SURFACES", "hyperparameters",
