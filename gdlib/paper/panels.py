@@ -29,6 +29,7 @@ from IPython.display import display
 
 from .. import __version__
 from ..metrics import final_loss
+from ..optimizers import gamma_from_window
 from ..train import History, TrainConfig, train
 from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, panel_for, static_mode
 from ..widgets.cores import limited_blas
@@ -59,7 +60,7 @@ SHORTER = (f"These runs stop after {SHORT.iterations} updates and test on "
 
 
 def _window_axis():
-    return Axis("window n", tuple((f"n = {n} (γ = {2 / (n + 1):.3f})", {"window": n})
+    return Axis("window n", tuple((f"n = {n} (γ = {gamma_from_window(n):.3f})", {"window": n})
                                   for n in WINDOWS))
 
 

@@ -9,7 +9,7 @@ sliders say).
 import ipywidgets as w
 
 from ..train import OPTIMIZERS
-from .labels import NAMES, USED_BY, window_of
+from .labels import optimizer_uses, title, window_of
 
 __all__ = ["CONTROLS", "BATCH_SIZES", "control", "config_for"]
 
@@ -29,7 +29,7 @@ def config_for(base, values, presets=None):
     """
     optimizer = values.get("optimizer", base.optimizer)
     changes = {**(presets or {}).get(optimizer, {}), **values}
-    changes = {k: v for k, v in changes.items() if optimizer in USED_BY.get(k, (optimizer,))}
+    changes = {k: v for k, v in changes.items() if optimizer_uses(optimizer, k)}
     if changes.get("window") is not None:
         changes["gamma"] = None
     return base.replace(**changes)
@@ -52,6 +52,6 @@ def control(name, base, optimizers=None):
         return w.Dropdown(options=sorted({*BATCH_SIZES, base.batch_size}),
                           value=base.batch_size, description="batch size", **wide)
     if name == "optimizer":
-        return w.Dropdown(options=[(NAMES[k], k) for k in optimizers or OPTIMIZERS],
+        return w.Dropdown(options=[(title(k), k) for k in optimizers or OPTIMIZERS],
                           value=base.optimizer, description="optimizer", **wide)
     raise ValueError(f"controls must be among {CONTROLS}, got {name!r}")

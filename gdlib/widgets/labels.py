@@ -3,42 +3,49 @@
 ``run_label(config, fields)`` is the legend label (eta, momentum with its
 effective rate, the window with its gamma, the batch); ``describe_training``
 the sentence under the controls; ``uses`` says whether a run's optimizer reads
-a field (``USED_BY``).  The live panel, the static form and the stored grids
-all label runs here.
+a field.  Names, symbols and which optimizer takes which hyperparameter come
+from the optimizer classes (``gdlib.optimizers``: ``title``, ``hyperparameters``,
+``Momentum.effective_rate``, ``window_from_gamma``).  The live panel, the
+static form and the stored grids all label runs here.
 """
 
-from ..optimizers import gamma_from_window
-from ..train import planned_iterations
+from ..optimizers import DEFAULT_GAMMA, Momentum, gamma_from_window, window_from_gamma
+from ..train import OPTIMIZERS, planned_iterations
 
-__all__ = ["run_label", "describe_training", "uses", "effective_rate", "window_of", "NAMES",
-           "USED_BY"]
+__all__ = ["run_label", "describe_training", "uses", "optimizer_uses", "title", "effective_rate",
+           "window_of"]
 
-USED_BY = {"momentum": ("momentum",), "window": ("rmsprop", "adadelta")}   # others: all
-NAMES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
-         "adadelta": "Adadelta"}
+effective_rate = Momentum.effective_rate
+
+
+def title(optimizer):
+    """The name the book prints for ``optimizer`` (a key of OPTIMIZERS)."""
+    return OPTIMIZERS[optimizer].title
+
+
+def optimizer_uses(optimizer, field):
+    """True if ``optimizer`` (a key) reads the TrainConfig ``field``: its own
+    hyperparameters, and every field that is no optimizer's hyperparameter."""
+    if any(cls.uses(field) for cls in OPTIMIZERS.values()):
+        return OPTIMIZERS[optimizer].uses(field)
+    return True
 
 
 def uses(config, field):
     """True if ``config``'s optimizer reads ``field`` (momentum, window/gamma)."""
-    return config.optimizer in USED_BY.get(field, (config.optimizer,))
-
-
-def effective_rate(lr, momentum):
-    """The momentum method's step on a constant gradient, eta/(1 - momentum) (eq. 9)."""
-    return lr / (1.0 - momentum)
+    return optimizer_uses(config.optimizer, field)
 
 
 def window_of(config):
     """``config.window``, or the window of ``config.gamma`` by eq. (13) (default gamma 0.1)."""
     if config.window is not None:
         return config.window
-    gamma = 0.1 if config.gamma is None else config.gamma
-    return 2.0 / gamma - 1.0
+    return window_from_gamma(DEFAULT_GAMMA if config.gamma is None else config.gamma)
 
 
 def run_label(config, fields):
     """Legend label of a run: the ``fields`` its optimizer uses, written with eta and gamma."""
-    parts = [NAMES[config.optimizer]] if "optimizer" in fields else []
+    parts = [title(config.optimizer)] if "optimizer" in fields else []
     for field in ("lr", "momentum", "window", "batch_size"):
         if field not in fields or not uses(config, field):
             continue
@@ -52,7 +59,7 @@ def run_label(config, fields):
             parts.append(f"n = {n:.3g}, γ = {gamma_from_window(n):.3g}")
         else:
             parts.append(f"batch {config.batch_size}")
-    return ", ".join(parts) or NAMES[config.optimizer]
+    return ", ".join(parts) or title(config.optimizer)
 
 
 def describe_training(config, n_train, n_test):

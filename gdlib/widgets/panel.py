@@ -45,7 +45,7 @@ from ..train import make_optimizer, train
 from .controls import CONTROLS, config_for, control
 from .cores import BlasThreads
 from .figure import FIGSIZE, render_training
-from .labels import USED_BY, describe_training, effective_rate, run_label
+from .labels import describe_training, effective_rate, optimizer_uses, run_label
 from .render import COLORS, SCALE, image_widget, to_jpeg, to_png
 
 __all__ = ["TrainingPanel", "CONTROLS", "config_for"]
@@ -288,9 +288,9 @@ class TrainingPanel:
             self.readouts["window"].value = (
                 f"γ = 2/(n+1) = {gamma_from_window(values['window']):.3f}  (eq. 13)")
         optimizer = values.get("optimizer", self.base.optimizer)
-        for name, users in USED_BY.items():
-            if name in self.controls:
-                self.controls[name].disabled = optimizer not in users
+        for name, c in self.controls.items():
+            if name != "optimizer":
+                c.disabled = not optimizer_uses(optimizer, name)
 
     def _describe(self, config):
         """The line saying what one setting trains (``config`` None: the controls' values)."""
