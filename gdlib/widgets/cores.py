@@ -2,11 +2,10 @@
 
 A panel's run is a few hundred matrix products of batch 256 (eq. 1-3 forward,
 their transposes backward).  On an idle two-core machine OpenBLAS does them
-faster on two threads than on one (300 updates: 1.9 s against 2.3 s here,
-1.25 times as fast; a panel's 200: 1.0-1.4 s against 1.4-2.2 s on another
-day); but while another process keeps a core busy, two
-threads are three to ten times *slower* than one (300 updates: 5.7 s against 2.1 s,
-and worse when several processes compete), because each product waits,
+faster on two threads than on one (by about a quarter when this was written;
+``benchmarks/widgets.py`` prints a panel run on each); but while another
+process keeps a core busy, two threads are several times *slower* than one,
+and worse when several processes compete, because each product waits,
 spinning, for the thread that was descheduled: whatever the others run on our
 cores stalls both threads.  Two threads gain a quarter over one, so they pay
 only while the others leave the cores free but for about a quarter of one

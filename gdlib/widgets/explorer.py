@@ -159,7 +159,7 @@ class PathFigure:
         self.surface, self.steps = surface_name, None
 
     def _steps_background(self, steps):
-        """The value axes for ``steps`` drawn over the surface's background (~50 ms)."""
+        """The value axes for ``steps`` drawn over the surface's background."""
         ax_f = self.axes[1]
         ax_f.set_xlim(0, steps)
         self.fig.canvas.restore_region(self.blank)

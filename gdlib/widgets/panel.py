@@ -55,11 +55,11 @@ CACHE_SIZE = 32                     # finished runs kept, with their final image
 FIRST_REDRAW = 4                    # iterations of a new run before its first picture
 REDRAW_SECONDS = 1.5                # then one redraw per this many seconds of training,
 LAST_REDRAW = 0.5                   # unless the run should end within this many seconds
-# Pictures of a run in progress are drawn at 1x and sent as JPEG (75 ms where a 2x
-# PNG takes 160 ms here); a finished run's picture is a 2x PNG of a palette
+# Pictures of a run in progress are drawn at 1x and sent as JPEG (a fraction of a 2x
+# PNG's time: benchmarks/widgets.py); a finished run's picture is a 2x PNG of a palette
 # (render.COLORS), quick for the browser to decode when it comes back from the cache.
 # Redraws happen in the training thread, between iterations: drawn from another
-# thread they fight the training for the GIL and made a run twice as slow here.
+# thread they fight the training for the GIL and slow the run down.
 
 
 def progress_due(done, total, elapsed, since_last):
