@@ -52,6 +52,33 @@ def tiny_figure(monkeypatch, tmp_path):
     return data, tmp_path
 
 
+def blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+
+def test_stored_and_recomputed_runs_train_on_one_blas_thread(monkeypatch, tmp_path):
+    """The one rule on threads: runs are made (save_run records it) and recomputed on one
+    BLAS thread, so a recomputation can match its stored twin bit for bit."""
+    monkeypatch.delenv("GDLIB_RUN_CACHE", raising=False)
+    base = TrainConfig(sizes=(20, 16, 3), batch_size=16, iterations=5, eval_every=5)
+    monkeypatch.setitem(figures.FIGURES, "tiny", {"run": base})
+    seen = []
+
+    def spy(config, data, **kwargs):
+        seen.append(blas_threads())
+        return train(config, data, **kwargs)
+
+    monkeypatch.setattr(figures, "train", spy)
+    [h] = figures.run_figure("tiny", make_clusters(), seed=0).values()
+    assert seen == [{1}]
+    figures.save_run("tiny", "run", h, root=tmp_path)
+    assert History.load(figures.result_path("tiny", "run", 0, tmp_path)).meta[
+        "blas_threads"] == 1
+    assert figures.load_figure("fig3", seeds=(0,))["eta = 0.01"][0].meta["blas_threads"] == 1
+
+
 def test_stored_runs_load_and_match_a_recomputation(tiny_figure):
     data, root = tiny_figure
     stored = figures.load_figure("tiny", seeds=(0, 1), root=root)
