@@ -11,6 +11,7 @@ extension does the rest:
 * it replaces MyST-NB's ``eval`` role (which needs inline execution) by one
   that shows the glued value of that name, as plain text.
 
+The names of the protocol (``NOTEBOOK_ENV``, ``CHANGED``) are ``gdlib.book``'s.
 A name quoted before it is defined, or in a chapter that never calls
 ``book.start()``, fails the build with a message that says so.
 """
@@ -23,8 +24,7 @@ from myst_nb.core.variables import RetrievalError
 from myst_nb.ext.glue.utils import glue_warning, retrieve_glue_data
 from myst_nb.ext.utils import RoleBase
 
-NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"     # same names as in gdlib.book
-CHANGED = "::changed"
+from gdlib.book import CHANGED, NOTEBOOK_ENV
 
 
 class GluedEval(RoleBase):

@@ -16,6 +16,10 @@ Measured in this process, as a kernel sees it (no browser, no comm round trip):
   the other processes leave the cores free; ``--most-threads 1`` forbids it)
 * memory: resident size over 100 changes (each waits for its first picture,
   every tenth for the end of its run, so runs, figures and the cache all churn)
+* the numbers the widgets' docstrings rely on: a panel picture as a 1x JPEG, a
+  2x palette PNG and a 2x full-colour PNG (``render``); the panel's training on
+  one and on two BLAS threads (``cores``); ``toy._finite`` against
+  ``np.isfinite(a).all()`` on a point of the plane
 
 What a reader feels adds the browser's share (comms, decoding); measure that
 in JupyterLab (tests/test_panels_lab.py drives one).
@@ -152,6 +156,50 @@ def bench_memory(spec, data, changes=100):
     return rss
 
 
+def bench_parts(spec, data, repeat):
+    """The encodings, the BLAS threads and the finite check, each timed ``repeat`` times."""
+    from threadpoolctl import threadpool_limits
+
+    from gdlib import toy
+    from gdlib.train import train
+    from gdlib.widgets import figure, render
+
+    history = train(spec.base, data)
+    out = {}
+    for label, scale, encode in (("encode a panel picture: 1x JPEG", 1, render.to_jpeg),
+                                 ("encode a panel picture: 2x palette PNG", 2,
+                                  lambda f: render.to_png(f, colors=render.COLORS)),
+                                 ("encode a panel picture: 2x full-colour PNG", 2,
+                                  render.to_png)):
+        fig = figure.render_training(history, "run", scale=scale)
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            encode(fig)
+            times.append(time.perf_counter() - t0)
+        out[label] = times
+    for threads in (1, 2):
+        times = []
+        for _ in range(max(2, repeat // 3)):
+            with threadpool_limits(limits=threads, user_api="blas"):
+                t0 = time.perf_counter()
+                train(spec.base, data)
+                times.append(time.perf_counter() - t0)
+        out[f"panel run ({spec.base.iterations} updates), {threads} BLAS thread(s)"] = times
+    point = np.array([0.5, -1.25])
+    for label, check in (("toy._finite on a point, x1000", toy._finite),
+                         ("np.isfinite(a).all() on a point, x1000",
+                          lambda a: np.isfinite(a).all())):
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            for _ in range(1000):
+                check(point)
+            times.append(time.perf_counter() - t0)
+        out[label] = times
+    return out
+
+
 def median_ms(values):
     return f"{1000 * statistics.median(values):8.1f} ms  (min {1000 * min(values):.1f}, " \
            f"max {1000 * max(values):.1f}, n={len(values)})"
@@ -175,7 +223,8 @@ def main():
     print(f"panel {args.panel}: {spec.base.optimizer}, batch {spec.base.batch_size}, "
           f"{spec.base.iterations} updates, tested on {spec.base.eval_size}")
     for label, values in {**bench_panel(spec, data, args.repeat),
-                          **bench_explorer(args.repeat)}.items():
+                          **bench_explorer(args.repeat),
+                          **bench_parts(spec, data, args.repeat)}.items():
         print(f"{label:44s} {median_ms(values)}")
     if not args.no_memory:
         rss = bench_memory(spec, data)

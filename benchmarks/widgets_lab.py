@@ -1,9 +1,9 @@
 """The panels' latency as a reader feels it: JupyterLab in chromium, key press to new image.
 
-    GDLIB_DATA=/abs/path PYTHONPATH=tests .venv/bin/python benchmarks/widgets_lab.py [--repeat 5]
+    GDLIB_DATA=/abs/path .venv/bin/python -m benchmarks.widgets_lab [--repeat 5]
 
-Starts JupyterLab with tests/lab_harness.py on a temporary folder holding one
-notebook (chapter 5's MNIST panel and chapter 7's explorer, from
+(from the repository root).  Starts JupyterLab with tests/lab_harness.py on a
+temporary folder holding one notebook (chapter 5's MNIST panel and chapter 7's explorer, from
 gdlib.paper.panels), runs it through the menu, then presses keys on the
 sliders as a reader would and times, in the browser, from the key press to
 
@@ -27,8 +27,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from lab_harness import CHROMIUM, CHROMIUM_ARGS, LabNotebook, LabServer
-from playwright.sync_api import sync_playwright
+
+from tests.lab_harness import LabNotebook, LabServer
+from tests.support import launch_chromium
 
 CELLS = [
     "from gdlib.data import load_dataset\nfrom gdlib.paper import panels\n"
@@ -160,16 +161,13 @@ def main():
                                      "language": "python"}
         nbformat.write(nb, Path(tmp) / "bench.ipynb")
         load = os.getloadavg()
-        with LabServer(tmp) as lab, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=CHROMIUM_ARGS)
+        with LabServer(tmp) as lab, launch_chromium() as browser:
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             notebook = LabNotebook(page, lab, "bench.ipynb").open()
             notebook.run_all()
             report = notebook.wait_until_run(timeout=600)
             assert not report.errors, report.errors
             results = measure(page, args.repeat)
-            browser.close()
         log = (Path(tmp) / "threads.jsonl").read_text()
         runs = [json.loads(line) for line in log.splitlines() if line]
     end = os.getloadavg()

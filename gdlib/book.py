@@ -17,6 +17,12 @@ Since JupyterLab shows a name's value at the end of the notebook and the
 build its value where the text stands, a quoted name must keep its value
 (the build fails otherwise): give each number its own name.
 
+This module owns the protocol: the role's pattern (``EVAL``) and its parser
+(``eval_names``), the environment variable that names the notebook being
+built (``NOTEBOOK_ENV``) and the suffix of a changed name (``CHANGED``).  The
+build's extension (``_ext/prose_numbers.py``), the student and plain editions
+(``scripts/editions.py``) and the chapter tests import them from here.
+
 **Checks that guard the build.**  A hidden cell asserts that the chapter's
 numbers lie where the text says they do::
 
@@ -36,11 +42,12 @@ import sys
 import traceback
 
 __all__ = ["shown", "Shown", "start", "show_code", "show_markdown", "checks", "strict",
-           "STRICT_ENV", "NOTEBOOK_ENV"]
+           "STRICT_ENV", "NOTEBOOK_ENV", "CHANGED", "EVAL", "eval_names"]
 
 STRICT_ENV = "GDLIB_BOOK_STRICT"       # "1": failed checks raise (book build, nbval)
 NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"   # path of the notebook being built (set by _ext)
 CHANGED = "::changed"                  # glued beside a name whose value moved (see _Gluer)
+EVAL = re.compile(r"\{eval\}`([^`]+)`")  # MyST's inline role; group 1: what it quotes
 
 
 # -- numbers in the prose -----------------------------------------------------
@@ -87,7 +94,9 @@ def shown(value, fmt=""):
     return out
 
 
-_EVAL = re.compile(r"\{eval\}`([^`]+)`")
+def eval_names(text):
+    """The names that ``text`` (a markdown cell) quotes with ``{eval}``, in order."""
+    return [name.strip() for name in EVAL.findall(text)]
 
 
 def _quoted_after_each_code_cell(cells):
@@ -99,7 +108,7 @@ def _quoted_after_each_code_cell(cells):
             current = (source, [])
             plan.append(current)
         elif cell["cell_type"] == "markdown" and current is not None:
-            current[1].extend(_EVAL.findall(source))
+            current[1].extend(eval_names(source))
     return plan
 
 

@@ -22,46 +22,108 @@ Conventions (they differ from PyTorch in places; the book has a table):
   with ``gamma = 2 / (window + 1)`` (eq. 13).  PyTorch's ``rho`` is
   ``1 - gamma``.
 * ``eps`` sits inside the square root, as in eq. (10), (14) and (15).
+
+Each class is the one home of its vocabulary, which training, the panels, the
+explorer and the labels read instead of writing it out again: ``key`` (the
+name a ``TrainConfig`` gives, ``"rmsprop"``), ``title`` (the name as the book
+prints it, ``"RMSProp"``), ``hyperparameters`` (one ``Hyper`` each: default,
+range, the paper's symbol) and what is derived from them
+(``Momentum.effective_rate``, ``gamma_from_window``/``window_from_gamma``).
+A subclass with a ``key`` registers itself in ``REGISTRY``: adding an
+optimizer is one class.
 """
 
 import inspect
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adadelta", "gamma_from_window"]
+__all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adadelta", "Hyper", "REGISTRY",
+           "gamma_from_window", "window_from_gamma", "DEFAULT_GAMMA"]
+
+DEFAULT_GAMMA = 0.1      # the paper's Fig. 7 setting: window 19 (eq. 13)
+REGISTRY = {}            # key -> optimizer class, filled by every subclass that has a key
 
 
-def _check_positive(name, value):
-    if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter as the book names it.
+
+    ``name``     the keyword argument (``lr``, ``momentum``, ``window``, ...)
+    ``default``  its default (None: the class resolves it, as gamma from window)
+    ``symbol``   how the paper writes it (``η``, ``γ``, ``n``, ``ε``)
+    ``low``, ``high``  the range a value must lie in, and whether each end is open
+    """
+
+    name: str
+    default: object
+    symbol: str
+    low: float = 0.0
+    high: float = math.inf
+    low_open: bool = True
+    high_open: bool = True
+
+    def check(self, value):
+        """``value`` as a float, or ``ValueError`` naming the parameter and its range."""
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value)
+        if ok:
+            ok = ((value > self.low if self.low_open else value >= self.low)
+                  and (value < self.high if self.high_open else value <= self.high))
+        if not ok:
+            raise ValueError(f"{self.name} must {self.range_text()}, got {value!r}")
+        return float(value)
+
+    def range_text(self):
+        if self.high == math.inf:
+            word = ">" if self.low_open else ">="
+            return f"be a finite number {word} {self.low:g}"
+        return (f"lie in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}"
+                f"{')' if self.high_open else ']'}")
 
 
-def _check_fraction(name, value, *, low_open, high_open):
-    """Check ``value`` lies in the interval (0, 1] / [0, 1) given by the flags."""
-    ok = isinstance(value, (int, float, np.floating)) and math.isfinite(value)
-    if ok:
-        ok = (value > 0 if low_open else value >= 0) and (value < 1 if high_open else value <= 1)
-    if not ok:
-        interval = ("(" if low_open else "[") + "0, 1" + (")" if high_open else "]")
-        raise ValueError(f"{name} must lie in {interval}, got {value!r}")
-    return float(value)
+LR = Hyper("lr", 0.01, "η")
+MOMENTUM = Hyper("momentum", 0.9, "m", 0.0, 1.0, low_open=False)
+GAMMA = Hyper("gamma", None, "γ", 0.0, 1.0, high_open=False)
+WINDOW = Hyper("window", None, "n", 1.0, low_open=False)
 
 
 def gamma_from_window(window):
     """The paper's eq. (13): the EMA weight of a window of ``window`` steps, 2/(n+1)."""
-    if not (isinstance(window, (int, float, np.integer, np.floating))
-            and math.isfinite(window) and window >= 1):
-        raise ValueError(f"window must be a number >= 1, got {window!r}")
-    return 2.0 / (float(window) + 1.0)
+    return 2.0 / (WINDOW.check(window) + 1.0)
+
+
+def window_from_gamma(gamma):
+    """Eq. (13) read backwards: the window ``n = 2/gamma - 1`` of an EMA weight ``gamma``."""
+    return 2.0 / GAMMA.check(gamma) - 1.0
 
 
 class Optimizer:
     """Base class: per-parameter state and scratch buffers, created lazily."""
 
+    key: str = ""              # the TrainConfig name; a subclass with one registers itself
+    title: str = ""            # the name as the book prints it
+    hyperparameters: tuple = ()  # Hyper, in the order the book lists them
     state_names: tuple = ()
     scratch_count = 1    # parameter-sized scratch arrays the update needs
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.key:
+            REGISTRY[cls.key] = cls
+
+    @classmethod
+    def hyper(cls, name):
+        """The ``Hyper`` called ``name`` (``KeyError`` if this optimizer has none)."""
+        for h in cls.hyperparameters:
+            if h.name == name:
+                return h
+        raise KeyError(f"{cls.title or cls.__name__} has no hyperparameter {name!r}")
+
+    @classmethod
+    def uses(cls, name):
+        """True if this optimizer takes the hyperparameter ``name``."""
+        return any(h.name == name for h in cls.hyperparameters)
 
     def __new__(cls, *args, **kwargs):
         if args:
@@ -113,9 +175,12 @@ class SGD(Optimizer):
     eq. 7 one, eq. 8 a mini-batch of n); the training loop decides that.
     """
 
+    key, title = "sgd", "SGD"
+    hyperparameters = (LR,)
+
     def __init__(self, *, lr=0.01):
         super().__init__()
-        self.lr = _check_positive("lr", lr)
+        self.lr = LR.check(lr)
 
     def _update(self, w, g, state, s):
         np.multiply(g, self.lr, out=s)
@@ -135,12 +200,20 @@ class Momentum(Optimizer):
     State: ``v``, the velocity, starting at zero.
     """
 
+    key, title = "momentum", "Momentum"
+    hyperparameters = (LR, MOMENTUM)
     state_names = ("v",)
 
     def __init__(self, *, lr=0.01, momentum=0.9):
         super().__init__()
-        self.lr = _check_positive("lr", lr)
-        self.momentum = _check_fraction("momentum", momentum, low_open=False, high_open=True)
+        self.lr = LR.check(lr)
+        self.momentum = MOMENTUM.check(momentum)
+
+    @staticmethod
+    def effective_rate(lr, momentum):
+        """The step on a constant gradient once the velocity settles, eta/(1 - momentum)
+        (eq. 9: v = m v + eta g tends to eta g/(1 - m))."""
+        return lr / (1.0 - momentum)
 
     def _update(self, w, g, state, s):
         v = state["v"]
@@ -164,12 +237,14 @@ class AdaGrad(Optimizer):
     The effective learning rate of each weight is ``lr / sqrt(G + eps)``.
     """
 
+    key, title = "adagrad", "AdaGrad"
+    hyperparameters = (LR, Hyper("eps", 1e-8, "ε"))
     state_names = ("G",)
 
     def __init__(self, *, lr=0.01, eps=1e-8):
         super().__init__()
-        self.lr = _check_positive("lr", lr)
-        self.eps = _check_positive("eps", eps)
+        self.lr = LR.check(lr)
+        self.eps = self.hyper("eps").check(eps)
 
     def _update(self, w, g, state, s):
         G = state["G"]
@@ -198,7 +273,7 @@ def _ema_update(acc, value_squared_into, gamma):
     acc += value_squared_into
 
 
-def _resolve_gamma(gamma, window, default):
+def _resolve_gamma(gamma, window, default=DEFAULT_GAMMA):
     if gamma is not None and window is not None:
         raise ValueError(
             f"give gamma or window, not both (got gamma={gamma!r}, window={window!r}); "
@@ -207,7 +282,7 @@ def _resolve_gamma(gamma, window, default):
         return gamma_from_window(window)
     if gamma is None:
         gamma = default
-    return _check_fraction("gamma", gamma, low_open=True, high_open=False)
+    return GAMMA.check(gamma)
 
 
 class RMSProp(Optimizer):
@@ -220,13 +295,15 @@ class RMSProp(Optimizer):
     both; with neither, gamma = 0.1 (window 19).  State: ``Eg2``.
     """
 
+    key, title = "rmsprop", "RMSProp"
+    hyperparameters = (LR, GAMMA, WINDOW, Hyper("eps", 1e-8, "ε"))
     state_names = ("Eg2",)
 
     def __init__(self, *, lr=0.01, gamma=None, window=None, eps=1e-8):
         super().__init__()
-        self.lr = _check_positive("lr", lr)
-        self.gamma = _resolve_gamma(gamma, window, 0.1)
-        self.eps = _check_positive("eps", eps)
+        self.lr = LR.check(lr)
+        self.gamma = _resolve_gamma(gamma, window)
+        self.eps = self.hyper("eps").check(eps)
 
     def _update(self, w, g, state, s):
         np.multiply(g, g, out=s)
@@ -257,14 +334,16 @@ class Adadelta(Optimizer):
     State: ``Eg2`` and ``Edw2``.
     """
 
+    key, title = "adadelta", "Adadelta"
+    hyperparameters = (GAMMA, WINDOW, Hyper("eps", 1e-6, "ε"), Hyper("lr", 1.0, "η"))
     state_names = ("Eg2", "Edw2")
     scratch_count = 2
 
     def __init__(self, *, gamma=None, window=None, eps=1e-6, lr=1.0):
         super().__init__()
-        self.gamma = _resolve_gamma(gamma, window, 0.1)
-        self.eps = _check_positive("eps", eps)
-        self.lr = _check_positive("lr", lr)
+        self.gamma = _resolve_gamma(gamma, window)
+        self.eps = self.hyper("eps").check(eps)
+        self.lr = self.hyper("lr").check(lr)
 
     def _update(self, w, g, state, s, denom):
         Eg2, Edw2 = state["Eg2"], state["Edw2"]

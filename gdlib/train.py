@@ -25,13 +25,7 @@ from .mlp import MLP
 __all__ = ["TrainConfig", "History", "Run", "train", "batches", "make_optimizer", "OPTIMIZERS",
            "planned_iterations"]
 
-OPTIMIZERS = {
-    "sgd": optimizers.SGD,
-    "momentum": optimizers.Momentum,
-    "adagrad": optimizers.AdaGrad,
-    "rmsprop": optimizers.RMSProp,
-    "adadelta": optimizers.Adadelta,
-}
+OPTIMIZERS = optimizers.REGISTRY      # key -> class; every Optimizer subclass with a key
 
 
 @dataclass(frozen=True)
@@ -85,17 +79,18 @@ class TrainConfig:
 
 
 def make_optimizer(config):
-    """The optimizer object ``config`` describes, with only the fields it uses."""
-    kind = config.optimizer
-    eps = {} if config.eps is None else {"eps": config.eps}
-    if kind == "sgd":
-        return optimizers.SGD(lr=config.lr)
-    if kind == "momentum":
-        return optimizers.Momentum(lr=config.lr, momentum=config.momentum)
-    if kind == "adagrad":
-        return optimizers.AdaGrad(lr=config.lr, **eps)
-    cls = OPTIMIZERS[kind]
-    return cls(lr=config.lr, gamma=config.gamma, window=config.window, **eps)
+    """The optimizer object ``config`` describes, with only the fields it uses.
+
+    The fields are the class's ``hyperparameters``; one left at None (``eps``,
+    ``gamma``, ``window``) takes the optimizer's default.
+    """
+    cls = OPTIMIZERS[config.optimizer]
+    missing = [h.name for h in cls.hyperparameters if not hasattr(config, h.name)]
+    if missing:
+        raise ValueError(f"{cls.__name__} takes {missing}, which TrainConfig has no field for: "
+                         "add them to TrainConfig to train it")
+    given = {h.name: getattr(config, h.name) for h in cls.hyperparameters}
+    return cls(**{name: value for name, value in given.items() if value is not None})
 
 
 @dataclass

@@ -31,6 +31,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from gdlib import book
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -230,7 +232,7 @@ class Plain:
 
     def roles(self, text):
         def eval_role(m):
-            name = m.group(1)
+            name = m.group(1).strip()
             if name not in self.values:
                 raise KeyError(f"chapter {self.chapter}: no value for {{eval}}`{name}`")
             return self.values[name]
@@ -254,7 +256,7 @@ class Plain:
                 return label_text.replace("%s", number.split()[-1]) if label_text else number
             return label_text or self.titles.get(target, target)
 
-        text = re.sub(r"\{eval\}`([^`]+)`", eval_role, text)
+        text = book.EVAL.sub(eval_role, text)
         text = re.sub(r"\{cite:([pt])\}`([^`]+)`", cite, text)
         text = re.sub(r"\{(ref|numref|doc)\}`([^`]+)`", ref, text)
         text = re.sub(r"\{term\}`([^`<]+?)(?:\s*<[^>]+>)?`", r"\1", text)

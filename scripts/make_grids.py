@@ -22,7 +22,7 @@ import time
 from gdlib.data import load_dataset
 from gdlib.paper import panels
 from gdlib.train import History, train
-from gdlib.widgets.panel import limited_blas
+from gdlib.widgets.cores import limited_blas
 
 
 def main(argv=None):

@@ -2,7 +2,8 @@
 
 A test owns a JupyterLab server started from the project's environment (the
 Python that runs pytest, i.e. ``.venv/bin/python`` under ``make test``) and
-drives it with Debian's chromium through playwright:
+drives it in a browser (tests/support.py: ``launch_chromium``, or the ``chromium``
+fixture of tests/conftest.py):
 
     with LabServer(ROOT) as lab:                      # or the ``lab_server`` fixture
         page = browser.new_page()
@@ -27,8 +28,8 @@ directory too, not into ``chapters/.ipynb_checkpoints``.
 ``expose_app_in_browser`` lets the harness read the notebook model
 (``window.jupyterapp``); every action goes through the UI.
 
-Importable by other browser tests: ``chromium`` and ``lab_server`` are plain
-module-scoped pytest fixtures (``from lab_harness import chromium, lab_server``).
+It imports no other test module and no pytest, so a benchmark can use it too
+(``from tests.lab_harness import LabServer`` under ``python -m benchmarks.NAME``).
 """
 
 from __future__ import annotations
@@ -49,20 +50,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psutil
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 # User settings of the temporary JupyterLab (plugin id -> overrides); see module docstring.
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
@@ -375,6 +364,17 @@ class RunReport:
         return found
 
 
+def run_problems(report):
+    """What went wrong while the notebook ran: error outputs, cells never run, tracebacks."""
+    problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
+    if report.not_run:
+        problems.append(f"code cells that never ran: {report.not_run}")
+    if "Traceback" in report.output_text():
+        problems.append("a traceback shows in an output")
+    problems += report.page_errors
+    return problems
+
+
 class LabNotebook:
     """One notebook opened in JupyterLab in a playwright ``page``, driven through the UI."""
 
@@ -440,26 +440,3 @@ class LabNotebook:
 
     def cells(self):
         return self.page.evaluate(_CELLS_JS)
-
-
-# ---------------------------------------------------------------- pytest fixtures
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's chromium, headless, launched by playwright (which never downloads one)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no browser at {CHROMIUM}: `apt-get install chromium` (or set CHROMIUM)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def lab_server():
-    """A JupyterLab on the repository root, stopped with its kernels after the module."""
-    with LabServer(ROOT) as lab:
-        yield lab

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 import nbformat
-from lab_harness import CHROMIUM, CHROMIUM_ARGS, ROOT, LabNotebook, LabServer
+from lab_harness import ROOT, LabNotebook, LabServer
+from support import launch_chromium
 
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
@@ -199,13 +200,10 @@ def main():
     parser.add_argument("--screenshots", type=Path, metavar="DIR",
                         help="save a screenshot of every cell after the first run here")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     record = {}
     with tempfile.TemporaryDirectory(prefix="gdlib-survey-") as tmp, \
-            LabServer(tmp) as lab, sync_playwright() as pw:
+            LabServer(tmp) as lab, launch_chromium() as browser:
         path = make_notebook(Path(tmp))
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         nb = LabNotebook(page, lab, path).open()
         time.sleep(1)
@@ -262,7 +260,6 @@ def main():
         fm = LabNotebook(page, lab, "chapters/frontmatter.ipynb").open()
         fm.run_all()
         record["frontmatter_run"] = summarize(fm.wait_until_run(timeout=60).cells)
-        browser.close()
 
     if args.json:
         args.json.write_text(json.dumps(record, indent=1, ensure_ascii=False))

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from lab_harness import ROOT, LabNotebook, LabServer, chromium  # noqa: F401 (fixture)
-from test_jupyterlab import html_numbers, missing_numbers, run_problems
+from lab_harness import ROOT, LabNotebook, LabServer, run_problems
+from support import html_numbers, missing_numbers
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_binder_reads_only_requirements_txt():
     assert "requirements.txt" in tracked_files()
 
 
-def test_a_chapter_runs_in_the_environment_binder_builds(binder_repo, chromium):  # noqa: F811
+def test_a_chapter_runs_in_the_environment_binder_builds(binder_repo, chromium):
     repo, python = binder_repo
     lacking = subprocess.run([str(python), "-c", "import pytest"], capture_output=True)
     assert lacking.returncode != 0, "the Binder environment holds a test tool: not from " \

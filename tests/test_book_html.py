@@ -1,87 +1,21 @@
 """The built book, as a reader's browser shows it.
 
-Serves _build/html on 127.0.0.1 and opens every page of the table of contents
-in Debian's headless chromium (driven by playwright, which never downloads a
-browser of its own).  Needs a built book: `make test` builds it first; alone,
-run `make book`.
+Serves the built book (_build/html, or GDLIB_BOOK_HTML) on 127.0.0.1 and opens
+every page of the table of contents in Debian's headless chromium (driven by
+playwright, which never downloads a browser of its own; tests/support.py).
+Needs a built book: `make test` builds it first; alone, run `make book`.
 """
 
 import functools
-import http.server
-import os
-import threading
-from pathlib import Path
 
 import pytest
-import yaml
+from support import PAGES, PANEL_PAGES
 from widget_pages import check_every_selector_moves, panel_names, wait_for_panels
-
-from gdlib.paper import panels as book_panels
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
 TITLE = "Gradient Descent for Deep Learning"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-def toc_files(entry):
-    """The 'file' entries of a _toc.yml node, in reading order."""
-    if isinstance(entry, list):
-        return [f for item in entry for f in toc_files(item)]
-    if not isinstance(entry, dict):
-        return []
-    files = [entry[key] for key in ("root", "file") if key in entry]
-    for key in ("parts", "chapters", "sections"):
-        files += toc_files(entry.get(key, []))
-    return files
-
-
-PAGES = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-PANEL_PAGES = {}            # page -> names of the panels gdlib.paper.panels puts there
-for _name, _spec in book_panels.SPECS.items():
-    PANEL_PAGES.setdefault(_spec.page, []).append(_name)
 PAGE_BUDGET = 6_000_000     # bytes of HTML per page, embedded widget images included
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    if not (HTML / "index.html").is_file():
-        pytest.fail(f"{HTML / 'index.html'} does not exist: run `make book` first")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no browser at {CHROMIUM}: `apt-get install chromium` (or set CHROMIUM)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Visit:
@@ -121,11 +55,11 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, base_url):
+def visit(chromium, book_url):
     opened = []
 
     def open_page(path):
-        opened.append(Visit(browser, base_url, path))
+        opened.append(Visit(chromium, book_url, path))
         return opened[-1]
 
     yield open_page
@@ -181,18 +115,18 @@ def test_math_is_typeset_somewhere(visit):
 
 
 @pytest.mark.parametrize("doc", PAGES)
-def test_page_size_within_budget(doc):
-    size = (HTML / f"{doc}.html").stat().st_size
+def test_page_size_within_budget(book_html, doc):
+    size = (book_html / f"{doc}.html").stat().st_size
     assert size <= PAGE_BUDGET, f"{doc}.html is {size / 1e6:.1f} MB (budget 6 MB)"
 
 
 @pytest.mark.parametrize("doc", sorted(set(PAGES) | set(PANEL_PAGES)))
-def test_panels_move_without_a_kernel(visit, doc):
+def test_panels_move_without_a_kernel(visit, book_html, doc):
     """Every panel of the page moves: each slider and dropdown shows another precomputed
     image, with no kernel and nothing fetched from outside the book.  A page the panel
     specs name must show their panels (``panels.show(name, data)`` in a chapter cell)."""
     expected = sorted(PANEL_PAGES.get(doc, []))
-    html = (HTML / f"{doc}.html").read_text()
+    html = (book_html / f"{doc}.html").read_text()
     missing = [n for n in expected if f"gdlib-panel-{n}" not in html]
     assert not missing, (f"{doc}: no panel {missing} in the built page; the chapter must call "
                          f"`panels.show(name, data)` (gdlib.paper.panels)")
@@ -230,7 +164,7 @@ def test_every_image_says_what_it_shows(visit, doc):
         assert not alt.endswith((".png", ".svg", ".jpg")), f"{doc}: {src}: {alt!r}"
 
 
-def test_korean_is_drawn_with_the_books_own_font(visit):
+def test_korean_is_drawn_with_the_books_own_font(visit, book_html):
     """The glossary's Hangul uses the subset font shipped in _static (no CJK font needed)."""
     page = visit("chapters/09_references.html").page
     page.evaluate("() => document.fonts.ready")
@@ -243,7 +177,7 @@ def test_korean_is_drawn_with_the_books_own_font(visit):
     loaded = page.evaluate("() => [...document.fonts].filter(f => f.family.includes("
                            "'Book Hangul') && f.status === 'loaded').length")
     assert loaded >= 1
-    size = (HTML / "_static" / "fonts" / "book-hangul.woff").stat().st_size
+    size = (book_html / "_static" / "fonts" / "book-hangul.woff").stat().st_size
     assert size < 200_000, f"the Hangul subset is {size} bytes"
 
 

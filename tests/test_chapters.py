@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gdlib import book
 from gdlib.exercises import CHECKERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ def test_numbers_in_prose_use_eval_not_glue(path):
     for cell in load(path):
         assert "{glue" not in cell["text"], f"{cell['where']}: use {{eval}} (CONTRIBUTING.md)"
         assert "myst_nb import glue" not in cell["text"], cell["where"]
-        for name in re.findall(r"\{eval\}`([^`]*)`", cell["text"]):
+        for name in book.eval_names(cell["text"]):
             assert re.fullmatch(r"[A-Za-z_]\w*", name), \
                 f"{cell['where']}: {{eval}}`{name}` must quote a plain name"
 
@@ -174,5 +175,5 @@ def test_every_quoted_number_is_defined_above_its_text(path):
         if cell["cell_type"] == "code":
             for targets in re.findall(r"^\s*((?:\w+\s*,\s*)*\w+)\s*=[^=]", cell["text"], re.M):
                 defined |= {name.strip() for name in targets.split(",")}
-        for name in re.findall(r"\{eval\}`(\w+)`", cell["text"]):
+        for name in book.eval_names(cell["text"]):
             assert name in defined, f"{cell['where']}: {{eval}}`{name}` comes before its value"

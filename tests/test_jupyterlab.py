@@ -19,7 +19,8 @@ seconds, and 8 has the panel and the paper's main experiment; ``all``, or
 numbers such as ``1-3`` or ``4 5``). With the build's run cache
 (``GDLIB_RUN_CACHE``, where the paper's figure runs come from) all eight take
 about 5 minutes here, against 2 for the default; without it chapters 4-8 train
-on MNIST for minutes each. The number check reads ``_build/html`` (``make book``).
+on MNIST for minutes each. The number check reads the built book (``make book``,
+or ``GDLIB_BOOK_HTML``).
 """
 
 import hashlib
@@ -28,14 +29,13 @@ import re
 import time
 
 import pytest
-from lab_harness import ROOT, LabNotebook, chromium, lab_server  # noqa: F401 (fixtures)
+from lab_harness import ROOT, LabNotebook, LabServer, RunReport, run_problems
+from support import CHAPTER_FILES, html_numbers, missing_numbers, plain
 
 pytestmark = pytest.mark.browser
 
-CHAPTER_FILES = {int(p.name[:2]): p for p in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))}
 DEFAULT_CHAPTERS = "1,2,3,8"
 RUN_TIMEOUT = float(os.environ.get("GDLIB_LAB_TIMEOUT", 1800))    # seconds per chapter
-HTML = ROOT / "_build" / "html"
 PANEL_CHAPTERS = (8,)          # chapters whose live TrainingPanel must respond to a slider
 
 
@@ -78,62 +78,6 @@ EXPECTED_NUMBERS: dict[int, list[str]] = {}
 # second of the Fig. 4 runs, which each execution trains).
 TIMINGS: dict[int, tuple[str, ...]] = {4: ("at about",)}
 
-# Sphinx writes typographic quotes into the HTML ("smartquotes"); the notebook has plain ones.
-_PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-
-
-def _plain(text):
-    """``text`` with its whitespace collapsed and typographic quotes made plain."""
-    return " ".join(text.translate(_PLAIN_QUOTES).split())
-
-
-def missing_numbers(page_text, expected):
-    """The strings of ``expected`` that ``page_text`` does not show as whole tokens.
-
-    Whitespace is compared collapsed and typographic quotes as plain ones; "5" is not
-    found inside "0.5" or "15", nor "0.97" inside "0.9707".
-    """
-    text = _plain(page_text)
-    missing = []
-    for s in dict.fromkeys(_plain(e) for e in expected):
-        # token edges only where the string has them: ", so 5" may follow "0.00098"
-        before = r"(?<![\w.,])" if s[:1].isalnum() else ""
-        after = r"(?![\w]|[.,]\d)" if s[-1:].isalnum() else ""
-        if not re.search(before + re.escape(s) + after, text):
-            missing.append(s)
-    return missing
-
-
-# The values myst-nb pasted into the prose ({glue:text} spans, inline {eval} and {glue}
-# outputs), each with the last words of the text just before it: "set has 60,000".
-_HTML_NUMBERS_JS = r"""
-() => [...document.querySelectorAll('main span.pasted-text, main span.output.text_plain')]
-  .filter(s => !s.closest('.cell_output') && s.textContent.trim())
-  .map(s => {
-    const prev = s.previousSibling;
-    const before = prev && prev.nodeType === Node.TEXT_NODE
-        ? prev.textContent.replace(/\s+/g, ' ').split(' ').slice(-3).join(' ') : '';
-    return (before + s.textContent.trim()).trimStart();
-  })
-"""
-
-
-def html_numbers(browser, number):
-    """The inline values of chapter ``number``'s built HTML page with the words before them.
-
-    Collapsed parts (solutions) count: a reader opens them.
-    """
-    page_path = HTML / "chapters" / (CHAPTER_FILES[number].stem + ".html")
-    if not page_path.is_file():
-        pytest.fail(f"{page_path} does not exist: run `make book` first")
-    page = browser.new_page()
-    try:
-        page.goto(page_path.as_uri(), wait_until="load")
-        return list(dict.fromkeys(page.evaluate(_HTML_NUMBERS_JS)))
-    finally:
-        page.close()
-
-
 # ------------------------------------------------------------------ one run per chapter
 
 class ChapterRun:
@@ -150,7 +94,7 @@ def _files(path):
 
 
 @pytest.fixture(scope="module", params=CHAPTERS, ids=lambda n: CHAPTER_FILES[n].stem)
-def chapter(request, chromium, lab_server):  # noqa: F811 (fixtures from lab_harness)
+def chapter(request, chromium, lab_server):
     """Chapter ``n`` opened in a fresh page, all cells run; its kernel is shut down after."""
     number = request.param
     path = CHAPTER_FILES[number]
@@ -176,17 +120,6 @@ def test_the_selection_is_read():
     for bad in ("one", "0", "3-1", ","):
         with pytest.raises(ValueError, match="GDLIB_LAB_CHAPTERS"):
             selected_chapters(bad)
-
-
-def run_problems(report):
-    """What went wrong while the notebook ran: error outputs, cells never run, tracebacks."""
-    problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
-    if report.not_run:
-        problems.append(f"code cells that never ran: {report.not_run}")
-    if "Traceback" in report.output_text():
-        problems.append("a traceback shows in an output")
-    problems += report.page_errors
-    return problems
 
 
 def _is_solution(summary):
@@ -224,7 +157,7 @@ def test_no_raw_myst(chapter):
     assert not raw, f"{chapter.path.name}: MyST syntax shown as text: {raw}"
 
 
-def test_numbers_from_the_html_appear(chapter, chromium):  # noqa: F811
+def test_numbers_from_the_html_appear(chapter, chromium):
     expected = EXPECTED_NUMBERS.get(chapter.number)
     if expected is None:
         expected = html_numbers(chromium, chapter.number)
@@ -242,7 +175,7 @@ def shows_a_timing(page_text, sample, timings):
     words = next((t for t in timings if re.fullmatch(re.escape(t) + r" [\d][\d,.]*", sample)),
                  None)
     return words is not None and bool(
-        re.search(r"(?<![\w.,])" + re.escape(words) + r" \d", _plain(page_text)))
+        re.search(r"(?<![\w.,])" + re.escape(words) + r" \d", plain(page_text)))
 
 
 def test_solutions_start_collapsed(chapter):
@@ -294,8 +227,6 @@ def test_panel_slider_changes_image(chapter):
 
 
 def test_cells_that_never_ran_are_reported():
-    from lab_harness import RunReport
-
     def code(index, source, count):
         return {"type": "code", "index": index, "source": source, "executionCount": count,
                 "outputs": [], "outputText": ""}
@@ -341,10 +272,9 @@ _FAULTY = [
 ]
 
 
-def test_the_checks_catch_faults(chromium, tmp_path):  # noqa: F811
+def test_the_checks_catch_faults(chromium, tmp_path):
     """A notebook with one fault of each kind, run like a chapter: every check reports it."""
     import nbformat
-    from lab_harness import LabServer
 
     make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
     nb = nbformat.v4.new_notebook(cells=[make[kind](src) for kind, src in _FAULTY])

@@ -1,7 +1,7 @@
 """The live panels in a real JupyterLab, moved in chromium (issue 8, item 4, "Live").
 
-Uses the JupyterLab harness of tests/lab_harness.py (branch ``lab``): a server
-of the repository root, the fixture notebook tests/fixtures/live/panels.ipynb
+Uses the JupyterLab harness of tests/lab_harness.py (the ``lab_server`` fixture:
+a server of the repository root), the fixture notebook tests/fixtures/live/panels.ipynb
 (a TrainingPanel on small synthetic data and the 2-D Explorer, so it runs in
 seconds), Run All through the menu, then the reader's gestures: a key press on
 a slider, a click on "pin".  Each must bring a new image from the kernel.  The
@@ -10,14 +10,12 @@ comms included; benchmarks/widgets.py has the kernel-side share).
 """
 
 import time
-from pathlib import Path
 
 import pytest
-from lab_harness import LabNotebook, LabServer, chromium  # noqa: F401 (fixture)
+from lab_harness import LabNotebook
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = "tests/fixtures/live/panels.ipynb"
 
 IMAGE_JS = """
@@ -35,18 +33,12 @@ STATUS_JS = """
 
 
 @pytest.fixture(scope="module")
-def lab():
-    with LabServer(ROOT) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def notebook(chromium, lab):  # noqa: F811 (fixture from lab_harness)
+def notebook(chromium, lab_server):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     external = []
 
     def route(r):
-        if r.request.url.startswith((lab.url, "data:", "blob:")):
+        if r.request.url.startswith((lab_server.url, "data:", "blob:")):
             r.continue_()
         else:
             external.append(r.request.url)
@@ -54,7 +46,7 @@ def notebook(chromium, lab):  # noqa: F811 (fixture from lab_harness)
 
     context.route("**/*", route)
     page = context.new_page()
-    nb = LabNotebook(page, lab, FIXTURE).open()
+    nb = LabNotebook(page, lab_server, FIXTURE).open()
     nb.run_all()
     report = nb.wait_until_run(timeout=300)
     assert not report.errors, report.errors

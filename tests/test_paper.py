@@ -1,13 +1,10 @@
 """gdlib.paper: figures (configs, stored results, the recompute check) and claims (verdicts)."""
 
-import ast
-from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import make_clusters
 
-import gdlib
 from gdlib import metrics
 from gdlib.paper import claims, figures
 from gdlib.train import History, TrainConfig, train
@@ -53,6 +50,33 @@ def tiny_figure(monkeypatch, tmp_path):
         for label, h in figures.run_figure("tiny", data, seed=seed).items():
             figures.save_run("tiny", label, h, root=tmp_path)
     return data, tmp_path
+
+
+def blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+
+def test_stored_and_recomputed_runs_train_on_one_blas_thread(monkeypatch, tmp_path):
+    """The one rule on threads: runs are made (save_run records it) and recomputed on one
+    BLAS thread, so a recomputation can match its stored twin bit for bit."""
+    monkeypatch.delenv("GDLIB_RUN_CACHE", raising=False)
+    base = TrainConfig(sizes=(20, 16, 3), batch_size=16, iterations=5, eval_every=5)
+    monkeypatch.setitem(figures.FIGURES, "tiny", {"run": base})
+    seen = []
+
+    def spy(config, data, **kwargs):
+        seen.append(blas_threads())
+        return train(config, data, **kwargs)
+
+    monkeypatch.setattr(figures, "train", spy)
+    [h] = figures.run_figure("tiny", make_clusters(), seed=0).values()
+    assert seen == [{1}]
+    figures.save_run("tiny", "run", h, root=tmp_path)
+    assert History.load(figures.result_path("tiny", "run", 0, tmp_path)).meta[
+        "blas_threads"] == 1
+    assert figures.load_figure("fig3", seeds=(0,))["eta = 0.01"][0].meta["blas_threads"] == 1
 
 
 def test_stored_runs_load_and_match_a_recomputation(tiny_figure):
@@ -107,20 +131,6 @@ def test_a_missing_twin_is_named(tiny_figure):
         figures.check_against_stored(live, stored)
     with pytest.raises(KeyError, match="no stored runs labelled 'fast'"):
         figures.check_against_stored(live, {"slow": stored["slow"]})
-
-
-def test_the_core_imports_nothing_of_the_paper():
-    """data, mlp, optimizers, train, metrics, toy, plots, ... stand without gdlib.paper."""
-    package = Path(gdlib.__file__).parent
-    for path in package.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                names = [a.name for a in node.names]
-                assert "paper" not in module.split(".") and "paper" not in names, path.name
-            elif isinstance(node, ast.Import):
-                assert not any(".paper" in a.name for a in node.names), path.name
 
 
 # -- claims -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from gdlib.data import load_dataset
 from gdlib.paper import panels
 from gdlib.train import TrainConfig, train
 from gdlib.widgets import MODE_ENV, TrainingPanel
-from gdlib.widgets.panel import CONTROLS
+from gdlib.widgets.controls import CONTROLS
 
 DATA = make_clusters()
 SMALL = TrainConfig(sizes=(20, 16, 3), batch_size=32, iterations=60, eval_every=20)

@@ -33,12 +33,15 @@ from gdlib.widgets import (
     ToySetting,
     TrainingPanel,
     cores,
+    figure,
     panel_for,
     static_mode,
 )
 from gdlib.widgets import panel as panel_module
+from gdlib.widgets.controls import config_for
 from gdlib.widgets.explorer import SURFACES, hyperparameters, toy_path
-from gdlib.widgets.panel import CACHE_SIZE, MAX_PINS, config_for, describe_training, run_label
+from gdlib.widgets.labels import describe_training, run_label
+from gdlib.widgets.panel import CACHE_SIZE, MAX_PINS
 from gdlib.widgets.static import payload_bytes, precomputed
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -345,8 +348,8 @@ def test_a_redrawn_figure_is_the_figure_drawn_anew():
                 (full, ())]
     fig = None
     for i, (history, refs) in enumerate(sequence):
-        fig = panel_module.render_training(history, "live", refs, fig=fig)
-        fresh = panel_module.render_training(history, "live", refs)
+        fig = figure.render_training(history, "live", refs, fig=fig)
+        fresh = figure.render_training(history, "live", refs)
         assert np.array_equal(_pixels(fig), _pixels(fresh)), f"picture {i} differs"
 
 
@@ -384,7 +387,7 @@ def test_a_finished_run_is_a_palette_png_that_looks_like_the_full_colour_picture
     panel.wait()
     shown = Image.open(io.BytesIO(bytes(panel.image.value)))
     assert shown.format == "PNG" and shown.mode == "P"
-    fig = panel_module.render_training(panel.history, run_label(BASE, ("lr",)),
+    fig = figure.render_training(panel.history, run_label(BASE, ("lr",)),
                                        panel._reference_list())
     full = _pixels(fig)[..., :3].astype(int)
     difference = np.abs(np.asarray(shown.convert("RGB"), dtype=int) - full)
@@ -399,7 +402,7 @@ def test_the_loss_axis_labels_minor_ticks_without_overlap():
         ax = fig.subplots()
         ax.set_yscale("log")
         ax.set_ylim(low, high)
-        ax.yaxis.set_minor_formatter(panel_module.PlainMinor())
+        ax.yaxis.set_minor_formatter(figure.PlainMinor())
         fig.canvas.draw()
         shown = [t for t, y in zip(ax.yaxis.get_ticklabels(minor=True),
                                    ax.yaxis.get_minorticklocs(), strict=True) if low <= y <= high]
@@ -810,5 +813,5 @@ def test_panels_train_through_blas_threads_and_grids_on_one(two_cores, monkeypat
     panel.wait()
     assert seen == [{1}] and blas_threads() == {2}
     assert set(panel.blas_seconds) == {1}
-    with panel_module.limited_blas():
+    with cores.limited_blas():
         assert blas_threads() == {1}

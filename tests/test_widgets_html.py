@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import ROOT, StaticServer
 from widget_pages import (
-    StaticServer,
     changed,
     check_every_selector_moves,
     drag_across,
@@ -29,12 +29,8 @@ from widget_pages import (
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "widget_book"
 VENDORED = ROOT / "_vendor"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def fixture_config():
@@ -76,23 +72,11 @@ def built(tmp_path_factory):
     return book / "_build" / "html"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no browser at {CHROMIUM}: `apt-get install chromium` (or set CHROMIUM)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def offline_page(browser, built):
+def offline_page(chromium, built):
     """A page of the fixture book; records errors and any request leaving the book."""
     with StaticServer(built) as server:
-        context = browser.new_context(device_scale_factor=2)
+        context = chromium.new_context(device_scale_factor=2)
         page = context.new_page()
         page.errors, page.external, page.scripts = [], [], []
 

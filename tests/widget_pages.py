@@ -1,16 +1,14 @@
 """Driving precomputed panels in a built page: find them, move their selectors, read the image.
 
 Shared by the browser tests of the fixture book (test_widgets_html.py) and of the
-real book (test_book_html.py).  A panel is the element with the CSS class
+real book (test_book_html.py); the server and the browser they use are in
+tests/support.py.  A panel is the element with the CSS class
 ``gdlib-panel-<name>`` that ``gdlib.widgets`` gives its outer box; its selectors
 are its direct slider and dropdown children, and exactly one image inside it is
 visible at a time (the Stacks show one child).  Images are compared by the
 SHA-256 of their bytes, read back from the page.
 """
 
-import functools
-import http.server
-import threading
 import time
 
 PANEL_NAMES_JS = """
@@ -44,30 +42,6 @@ SELECTORS_JS = """
   })).filter(c => c.kind);
 }
 """
-
-
-class StaticServer:
-    """Serve ``root`` on a free port of 127.0.0.1 while the ``with`` block runs."""
-
-    def __init__(self, root):
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def wait_for_panels(page, expected, timeout=60_000):

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..metrics import smooth  # the trailing moving average of the book
+from ..optimizers import gamma_from_window, window_from_gamma
 from .compare import Case, FunctionChecker, variant
 
 # -- eq. (12), (13): the exponential moving average ----------------------------------
@@ -23,7 +24,8 @@ def _ema_cases():
     rng = np.random.default_rng(12)
     return [Case((np.array([1.0, 2.0, 4.0, 3.0, 0.5, 2.5]), 0.2), "in case 1 (gamma = 0.2)"),
             Case((np.ones(6), 0.1), "in case 2 (constant values, gamma = 0.1: a window of 19)"),
-            Case((rng.uniform(0, 3, 8), 2 / (4 + 1)), "in case 3 (gamma = 0.4: a window of 4)")]
+            Case((rng.uniform(0, 3, 8), gamma_from_window(4)),
+                 "in case 3 (gamma = 0.4: a window of 4)")]
 
 
 @variant("`gamma` and `1 - gamma` are swapped. In eq. (12) `gamma` weighs the newest value: "
@@ -81,7 +83,7 @@ def _running_mean(values, gamma):
 @variant("That is a plain average over a window of n = 2/gamma - 1 values. Eq. (12) "
          "averages all earlier values, weighing each by (1 - gamma) per step of age.")
 def _window_mean(values, gamma):
-    return smooth(values, round(2 / gamma - 1))
+    return smooth(values, round(window_from_gamma(gamma)))
 
 
 ema = FunctionChecker(

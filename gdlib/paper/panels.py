@@ -28,12 +28,13 @@ from pathlib import Path
 from IPython.display import display
 
 from .. import __version__
-from ..metrics import final_loss
+from ..optimizers import gamma_from_window
 from ..train import History, TrainConfig, train
 from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, panel_for, static_mode
-from ..widgets.panel import limited_blas, run_label
+from ..widgets.cores import limited_blas
+from ..widgets.labels import run_label
 from ..widgets.static import payload_bytes
-from .figures import ACCURACY_TOLERANCE, LOSS_TOLERANCE, Comparison, load_figure
+from .figures import compare, load_figure
 
 __all__ = ["PANELS", "EXPLORERS", "SPECS", "SHORT", "GRIDS_DIR", "show", "build", "load_grid",
            "grid_path", "save_grid_run", "check_grid", "GridDrift"]
@@ -58,7 +59,7 @@ SHORTER = (f"These runs stop after {SHORT.iterations} updates and test on "
 
 
 def _window_axis():
-    return Axis("window n", tuple((f"n = {n} (γ = {2 / (n + 1):.3f})", {"window": n})
+    return Axis("window n", tuple((f"n = {n} (γ = {gamma_from_window(n):.3f})", {"window": n})
                                   for n in WINDOWS))
 
 
@@ -147,7 +148,7 @@ class GridDrift(AssertionError):
     """A recomputed grid point no longer matches its stored run."""
 
 
-def _slug(changes):
+def _changes_slug(changes):
     return "_".join(f"{k}-{v}" for k, v in sorted(changes.items())) or "base"
 
 
@@ -157,7 +158,7 @@ def grid_path(name, index, root=None):
     changes = {}
     for axis, i in zip(spec.grid, index, strict=True):
         changes.update(axis.changes(i))
-    return Path(root or GRIDS_DIR) / name / f"{_slug(changes)}.npz"
+    return Path(root or GRIDS_DIR) / name / f"{_changes_slug(changes)}.npz"
 
 
 def save_grid_run(name, index, history, root=None):
@@ -195,19 +196,14 @@ def load_grid(name, root=None, strict=True):
 
 
 def compare_run(label, live, stored):
-    """How a recomputed grid point compares with its stored twin (``Comparison``).
+    """How a recomputed grid point compares with its stored twin (``figures.compare``).
 
     Short runs rarely reach the accuracy at which stored results count as
-    converged, so every run is held to the tolerances of the stored results;
-    a stored run that diverged must diverge again.
+    converged, so a run succeeds when it does not diverge: every such run is held
+    to the tolerances of the stored results; a stored run that diverged must
+    diverge again.
     """
-    if stored.diverged:
-        return Comparison(label, live.equals(stored), 0.0, 0.0, live.diverged)
-    loss_diff = abs(final_loss(live) - final_loss(stored)) / final_loss(stored)
-    acc_diff = abs(float(live.test_acc[-1]) - float(stored.test_acc[-1]))
-    ok = (not live.diverged and loss_diff <= LOSS_TOLERANCE
-          and acc_diff <= ACCURACY_TOLERANCE)
-    return Comparison(label, live.equals(stored), loss_diff, acc_diff, ok)
+    return compare(label, live, stored, succeeded=lambda h: not h.diverged)
 
 
 def check_grid(name, data, grid=None):

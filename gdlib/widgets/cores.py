@@ -2,11 +2,10 @@
 
 A panel's run is a few hundred matrix products of batch 256 (eq. 1-3 forward,
 their transposes backward).  On an idle two-core machine OpenBLAS does them
-faster on two threads than on one (300 updates: 1.9 s against 2.3 s here,
-1.25 times as fast; a panel's 200: 1.0-1.4 s against 1.4-2.2 s on another
-day); but while another process keeps a core busy, two
-threads are three to ten times *slower* than one (300 updates: 5.7 s against 2.1 s,
-and worse when several processes compete), because each product waits,
+faster on two threads than on one (by about a quarter when this was written;
+``benchmarks/widgets.py`` prints a panel run on each); but while another
+process keeps a core busy, two threads are several times *slower* than one,
+and worse when several processes compete, because each product waits,
 spinning, for the thread that was descheduled: whatever the others run on our
 cores stalls both threads.  Two threads gain a quarter over one, so they pay
 only while the others leave the cores free but for about a quarter of one
@@ -24,9 +23,10 @@ class server's ``OPENBLAS_NUM_THREADS=1`` stays one), the cores this process
 may run on, nor its CPU quota (a container's, as on Binder).  A product's sums
 are split differently on two threads, so a run's last bits can depend on the
 threads it had; stored grids are made, and checked, on one thread
-(``panel.limited_blas``).
+(``limited_blas``).
 """
 
+import contextlib
 import math
 import os
 import time
@@ -34,13 +34,16 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["BlasThreads", "MAX_THREADS", "PERIOD", "FREE", "cpu_sample", "usable_cores"]
+__all__ = ["BlasThreads", "limited_blas", "BLAS_THREADS", "MAX_THREADS", "PERIOD", "FREE",
+           "cpu_sample", "usable_cores"]
 
 MAX_THREADS = 2
 PERIOD = 0.25        # seconds of training between two looks at the machine
 FREE = 0.25          # of a core: what the others may use of ours while a run takes more
 RECENT = 60.0        # seconds: a longer pause since the last training says nothing of now
 BUSY = ("user", "nice", "system", "irq", "softirq", "steal")
+
+BLAS_THREADS = 1     # BLAS threads the stored grids are made on (limited_blas)
 
 _last_end = None     # cpu_sample() when the latest training of this process ended
 
@@ -169,3 +172,17 @@ class BlasThreads:
 
     def _actual(self):
         return max((lib.get_num_threads() or 1 for lib in self._libs), default=1)
+
+
+def limited_blas(threads=BLAS_THREADS):
+    """Run BLAS on ``threads`` threads inside the ``with`` block (threadpoolctl).
+
+    The stored grids are made, and their check point recomputed by every build,
+    on one thread: whatever the machine's cores, the same bits.  (A live panel
+    takes a second thread while the cores are free: ``cores.BlasThreads``.)
+    The limit is process-wide while it holds.
+    """
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=threads, user_api="blas")

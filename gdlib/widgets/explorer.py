@@ -16,7 +16,6 @@ sent as JPEG, which encodes ten times faster than PNG.  The precomputed form
 (``static``) uses the same drawing.
 """
 
-import inspect
 import math
 from dataclasses import dataclass, fields, replace
 
@@ -26,7 +25,7 @@ import numpy as np
 from .. import plots, toy
 from ..optimizers import gamma_from_window
 from ..train import OPTIMIZERS
-from .panel import NAMES, effective_rate
+from .labels import effective_rate, title
 from .render import COLORS, image_widget, new_figure, to_jpeg, to_png
 
 __all__ = ["Explorer", "PathFigure", "ToySetting", "SURFACES", "hyperparameters",
@@ -40,7 +39,8 @@ CONTOURS = 20           # contour levels: fewer than the chapters' figures, ligh
 DOTS_UP_TO = 200        # paths of at most this many steps show a dot per step
 FLOOR = 1e-16            # f - min f is drawn on a log axis: zero becomes this
 MAX_STEPS = 3000
-LR_DEFAULTS = {"adadelta": 1.0, "sgd": 0.1, "momentum": 0.1, "adagrad": 0.5, "rmsprop": 0.1}
+# eta on the 2-D surfaces, larger than on MNIST; an optimizer not named takes its own default
+LR_DEFAULTS = {"sgd": 0.1, "momentum": 0.1, "adagrad": 0.5, "rmsprop": 0.1}
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,18 @@ class ToySetting:
 
 
 def hyperparameters(optimizer):
-    """The hyperparameters of ``optimizer`` (a key of OPTIMIZERS), from its signature;
-    ``gamma`` is given as ``window`` (eq. 13)."""
-    names = inspect.signature(OPTIMIZERS[optimizer]).parameters
-    return tuple(n for n in names if n != "gamma")
+    """The hyperparameters of ``optimizer`` (a key of OPTIMIZERS), from its class's
+    vocabulary; ``gamma`` is given as ``window`` (eq. 13)."""
+    return tuple(h.name for h in OPTIMIZERS[optimizer].hyperparameters if h.name != "gamma")
 
 
 def default_eps(optimizer):
-    return inspect.signature(OPTIMIZERS[optimizer]).parameters["eps"].default
+    return OPTIMIZERS[optimizer].hyper("eps").default
+
+
+def default_lr(optimizer):
+    """Eta for ``optimizer`` on a toy surface: ``LR_DEFAULTS``, else the class's default."""
+    return LR_DEFAULTS.get(optimizer, OPTIMIZERS[optimizer].hyper("lr").default)
 
 
 def make_toy_optimizer(setting):
@@ -98,7 +102,7 @@ def toy_path(setting):
 
 def label(setting):
     """The run in words, with eta and gamma."""
-    parts = [NAMES[setting.optimizer]]
+    parts = [title(setting.optimizer)]
     used = hyperparameters(setting.optimizer)
     if "lr" in used:
         parts.append(f"η = {setting.lr:.3g}")
@@ -155,7 +159,7 @@ class PathFigure:
         self.surface, self.steps = surface_name, None
 
     def _steps_background(self, steps):
-        """The value axes for ``steps`` drawn over the surface's background (~50 ms)."""
+        """The value axes for ``steps`` drawn over the surface's background."""
         ax_f = self.axes[1]
         ax_f.set_xlim(0, steps)
         self.fig.canvas.restore_region(self.blank)
@@ -225,7 +229,7 @@ def _controls(setting):
     return {
         "surface": w.Dropdown(options=[(SURFACE_NAMES[k], k) for k in SURFACES],
                               value=setting.surface, description="surface", **look()),
-        "optimizer": w.Dropdown(options=[(NAMES[k], k) for k in OPTIMIZERS],
+        "optimizer": w.Dropdown(options=[(title(k), k) for k in OPTIMIZERS],
                                 value=setting.optimizer, description="optimizer", **look()),
         "lr": slider(w.FloatLogSlider, value=setting.lr, base=10, min=-4, max=1, step=0.02,
                      readout_format=".3g", description="learning rate η"),
@@ -302,7 +306,7 @@ class Explorer:
         if "eps" in hyperparameters(new):
             self.controls["eps"].value = default_eps(new)
         if "adadelta" in (old, new) and old != new:
-            self.controls["lr"].value = LR_DEFAULTS[new]
+            self.controls["lr"].value = default_lr(new)
 
     def _move_start(self, surface):
         """Give the start sliders the new surface's window and the book's start point."""

@@ -22,78 +22,44 @@ arrives.  What it shows is exactly ``train(config, data)``: the widgets call
 
 Figures are drawn with the Agg canvas of ``render`` (thread-safe), two per panel:
 a run in progress at 1x pixels, a finished run at 2x; each is drawn again in place
-for the next picture (``render_training(fig=...)``).
+for the next picture (``figure.render_training(fig=...)``).  The figure, the labels,
+the controls and the thread policy are modules of their own (``figure``,
+``labels``, ``controls``, ``cores``), which the static form and the explorer use
+without this one.
+
+This module is longer than the others (about 400 lines) for one reason: a
+``TrainingPanel``'s requests, worker thread, cache, pins and widgets share one
+lock and one generation number, and each method reads or changes that state;
+split over modules, each part would reach into the others' private state.
 """
 
-import contextlib
 import math
 import threading
 import time
 from collections import OrderedDict
 
 import ipywidgets as w
-from matplotlib.ticker import Formatter, FuncFormatter
 
-from .. import plots
 from ..optimizers import gamma_from_window
-from ..train import OPTIMIZERS, make_optimizer, planned_iterations, train
+from ..train import make_optimizer, train
+from .controls import CONTROLS, config_for, control
 from .cores import BlasThreads
-from .render import COLORS, SCALE, image_widget, new_figure, to_jpeg, to_png
+from .figure import FIGSIZE, render_training
+from .labels import describe_training, effective_rate, optimizer_uses, run_label
+from .render import COLORS, SCALE, image_widget, to_jpeg, to_png
 
-__all__ = ["TrainingPanel", "CONTROLS", "config_for", "run_label", "describe_training",
-           "render_training", "effective_rate", "limited_blas"]
+__all__ = ["TrainingPanel", "CONTROLS", "config_for"]
 
-CONTROLS = ("optimizer", "lr", "momentum", "window", "batch_size")
-BATCH_SIZES = (1, 32, 256)          # 1 is the paper's stochastic gradient descent (eq. 7)
-USED_BY = {"momentum": ("momentum",), "window": ("rmsprop", "adadelta")}   # others: all
-NAMES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
-         "adadelta": "Adadelta"}
-FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
-REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
-BLAS_THREADS = 1                    # BLAS threads the stored grids are made on (limited_blas)
-PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
-
-
-class PlainMinor(Formatter):
-    """Labels of a log axis's minor ticks, written like ``PLAIN``: all of them while the
-    axis spans at most half a decade, else only 2, 3 and 5 times a power of ten (every
-    minor tick of a decade overlaps its neighbours near the top of the decade)."""
-
-    def __call__(self, y, pos=None):
-        low, high = sorted(self.axis.get_view_interval())
-        if y > 0 and low > 0 and math.log10(high / low) > 0.5:
-            mantissa = y / 10 ** math.floor(math.log10(y) + 1e-9)
-            if round(mantissa) not in (2, 3, 5):
-                return ""
-        return f"{y:.3g}"
 MAX_PINS = 6
 CACHE_SIZE = 32                     # finished runs kept, with their final images
 FIRST_REDRAW = 4                    # iterations of a new run before its first picture
 REDRAW_SECONDS = 1.5                # then one redraw per this many seconds of training,
 LAST_REDRAW = 0.5                   # unless the run should end within this many seconds
-# Pictures of a run in progress are drawn at 1x and sent as JPEG (75 ms where a 2x
-# PNG takes 160 ms here); a finished run's picture is a 2x PNG of a palette
+# Pictures of a run in progress are drawn at 1x and sent as JPEG (a fraction of a 2x
+# PNG's time: benchmarks/widgets.py); a finished run's picture is a 2x PNG of a palette
 # (render.COLORS), quick for the browser to decode when it comes back from the cache.
 # Redraws happen in the training thread, between iterations: drawn from another
-# thread they fight the training for the GIL and made a run twice as slow here.
-
-
-def config_for(base, values, presets=None):
-    """The TrainConfig of control ``values`` (name -> value) on top of ``base``.
-
-    ``presets`` (optimizer -> {field: value}) are applied first for the chosen
-    optimizer, then ``values``.  A value for a field the optimizer does not use
-    (momentum for AdaGrad, the window for SGD) is left out, so one run has one
-    config whatever the idle sliders say.  The window sets ``window`` and clears
-    ``gamma`` (give one, not both; eq. 13 ties them).  Raises ``ValueError`` for
-    a setting train cannot run.
-    """
-    optimizer = values.get("optimizer", base.optimizer)
-    changes = {**(presets or {}).get(optimizer, {}), **values}
-    changes = {k: v for k, v in changes.items() if optimizer in USED_BY.get(k, (optimizer,))}
-    if changes.get("window") is not None:
-        changes["gamma"] = None
-    return base.replace(**changes)
+# thread they fight the training for the GIL and slow the run down.
 
 
 def progress_due(done, total, elapsed, since_last):
@@ -108,128 +74,6 @@ def progress_due(done, total, elapsed, since_last):
     return since_last >= REDRAW_SECONDS and elapsed / done * (total - done) >= LAST_REDRAW
 
 
-def uses(config, field):
-    """True if ``config``'s optimizer reads ``field`` (momentum, window/gamma)."""
-    return config.optimizer in USED_BY.get(field, (config.optimizer,))
-
-
-def limited_blas(threads=BLAS_THREADS):
-    """Run BLAS on ``threads`` threads inside the ``with`` block (threadpoolctl).
-
-    The stored grids are made, and their check point recomputed by every build,
-    on one thread: whatever the machine's cores, the same bits.  (A live panel
-    takes a second thread while the cores are free: ``cores.BlasThreads``.)
-    The limit is process-wide while it holds.
-    """
-    if threads is None:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=threads, user_api="blas")
-
-
-def effective_rate(lr, momentum):
-    """The momentum method's step on a constant gradient, eta/(1 - momentum) (eq. 9)."""
-    return lr / (1.0 - momentum)
-
-
-def window_of(config):
-    """``config.window``, or the window of ``config.gamma`` by eq. (13) (default gamma 0.1)."""
-    if config.window is not None:
-        return config.window
-    gamma = 0.1 if config.gamma is None else config.gamma
-    return 2.0 / gamma - 1.0
-
-
-def run_label(config, fields):
-    """Legend label of a run: the ``fields`` its optimizer uses, written with eta and gamma."""
-    parts = [NAMES[config.optimizer]] if "optimizer" in fields else []
-    for field in ("lr", "momentum", "window", "batch_size"):
-        if field not in fields or not uses(config, field):
-            continue
-        if field == "lr":
-            parts.append(f"η = {config.lr:.3g}")
-        elif field == "momentum":
-            parts.append(f"momentum {config.momentum:g} "
-                         f"(η/(1−m) = {effective_rate(config.lr, config.momentum):.3g})")
-        elif field == "window":
-            n = window_of(config)
-            parts.append(f"n = {n:.3g}, γ = {gamma_from_window(n):.3g}")
-        else:
-            parts.append(f"batch {config.batch_size}")
-    return ", ".join(parts) or NAMES[config.optimizer]
-
-
-def describe_training(config, n_train, n_test):
-    """One sentence: what a run of ``config`` trains and tests, in numbers."""
-    used = n_train if config.train_size is None else min(config.train_size, n_train)
-    images = f"all {used:,}" if used == n_train else f"the first {used:,} of the {n_train:,}"
-    updates = planned_iterations(config, used)
-    tested = n_test if config.eval_size is None else min(config.eval_size, n_test)
-    tests = f"all {n_test:,}" if tested == n_test else f"{tested:,} of the {n_test:,}"
-    every = config.eval_every or max(1, updates // 20)
-    return (f"Each setting trains {updates:,} updates of batch {config.batch_size} on "
-            f"{images} training images ({updates * config.batch_size / used:.2g} epochs) "
-            f"and tests on {tests} test images every {every} updates.")
-
-
-LAYOUT = dict(left=0.08, right=0.975, bottom=0.14, top=0.97, wspace=0.22)
-
-
-def render_training(history, label, references=(), fig=None, scale=SCALE):
-    """The panel's figure: loss (left) and test accuracy (right) of ``history``.
-
-    ``references`` are ``(label, History, dashed)`` drawn first, in grey.
-    ``fig``: a figure this function returned before, drawn again in place: its
-    axes and their ticks are kept (creating them is half the time of a redraw)
-    and everything else is drawn anew, so the picture is the one a new figure
-    shows.  ``scale``: pixels per CSS pixel of a new figure (2: sharp on a
-    high-density screen).  Returns the Figure (not yet drawn); ``render.to_png``
-    encodes it.
-    """
-    if fig is None:
-        fig = new_figure(FIGSIZE, scale)
-        fig.subplots(1, 2, gridspec_kw=LAYOUT)
-    else:
-        _clear(fig)
-    ax_loss, ax_acc = fig.axes
-    for ref_label, ref, dashed in references:
-        first = (len(ax_loss.lines), len(ax_loss.texts), len(ax_acc.lines))
-        plots.plot_loss([ref], [ref_label], ax=ax_loss)
-        plots.plot_accuracy([ref], [ref_label], ax=ax_acc)
-        for artist in [*ax_loss.lines[first[0]:], *ax_loss.texts[first[1]:],
-                       *ax_acc.lines[first[2]:]]:
-            artist.set_color(REFERENCE_COLOR)
-            if dashed and hasattr(artist, "set_linestyle"):
-                artist.set_linestyle("--")
-    for ax in (ax_loss, ax_acc):
-        ax.set_prop_cycle(None)          # the live run always gets the first colour
-    plots.plot_loss([history], [label], ax=ax_loss)
-    plots.plot_accuracy([history], [label], ax=ax_acc)
-    total = history.config.iterations or max(history.iterations, 1)
-    ax_loss.yaxis.set_major_formatter(PLAIN)   # 2.2, not 2.2 x 10^0: short labels keep
-    ax_loss.yaxis.set_minor_formatter(PlainMinor())   # the y label in the figure
-    for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
-        ax.set_xlim(0, total)            # a stable axis while the run grows
-        ax.set_xlabel("update (iteration)")
-        ax.legend(loc=where, fontsize=7)
-    return fig
-
-
-def _clear(fig):
-    """Take the runs off ``fig``'s axes and put the axes back as ``subplots`` made them."""
-    for ax in fig.axes:
-        for artist in [*ax.lines, *ax.texts, *ax.collections, *ax.patches]:
-            artist.remove()
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
-        ax.set_yscale("linear")
-        ax.relim()                       # no data limits, and the view limits of a new axes
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.autoscale(True)
-        ax.set_prop_cycle(None)
-
-
 class _Entry:
     """A finished run in the cache, with its final image for one set of references."""
 
@@ -237,28 +81,6 @@ class _Entry:
 
     def __init__(self, history, png, refs_version):
         self.history, self.png, self.refs_version = history, png, refs_version
-
-
-def _control(name, base, optimizers=None):
-    """The widget for one TrainConfig field, starting at ``base``'s value."""
-    wide = {"style": {"description_width": "9em"}, "layout": w.Layout(width="430px")}
-    slider = {"continuous_update": False, **wide}
-    if name == "lr":
-        return w.FloatLogSlider(value=base.lr, base=10, min=-4, max=0.5, step=0.05,
-                                readout_format=".2g", description="learning rate η", **slider)
-    if name == "momentum":
-        return w.FloatSlider(value=base.momentum, min=0.0, max=0.99, step=0.01,
-                             description="momentum", **slider)
-    if name == "window":
-        return w.IntSlider(value=round(window_of(base)), min=1, max=100,
-                           description="window n", **slider)
-    if name == "batch_size":
-        return w.Dropdown(options=sorted({*BATCH_SIZES, base.batch_size}),
-                          value=base.batch_size, description="batch size", **wide)
-    if name == "optimizer":
-        return w.Dropdown(options=[(NAMES[k], k) for k in optimizers or OPTIMIZERS],
-                          value=base.optimizer, description="optimizer", **wide)
-    raise ValueError(f"controls must be among {CONTROLS}, got {name!r}")
 
 
 class TrainingPanel:
@@ -292,7 +114,7 @@ class TrainingPanel:
                  optimizers=None, cache=(), autostart=True):
         self.data, self.base, self.note = data, base, note
         names = (controls,) if isinstance(controls, str) else tuple(dict.fromkeys(controls))
-        self.controls = {name: _control(name, base, optimizers) for name in names}
+        self.controls = {name: control(name, base, optimizers) for name in names}
         self.presets = dict(presets or {})
         if self.presets and "optimizer" not in self.controls:
             raise ValueError("presets need the 'optimizer' control")
@@ -466,9 +288,9 @@ class TrainingPanel:
             self.readouts["window"].value = (
                 f"γ = 2/(n+1) = {gamma_from_window(values['window']):.3f}  (eq. 13)")
         optimizer = values.get("optimizer", self.base.optimizer)
-        for name, users in USED_BY.items():
-            if name in self.controls:
-                self.controls[name].disabled = optimizer not in users
+        for name, c in self.controls.items():
+            if name != "optimizer":
+                c.disabled = not optimizer_uses(optimizer, name)
 
     def _describe(self, config):
         """The line saying what one setting trains (``config`` None: the controls' values)."""

@@ -7,9 +7,9 @@ shown at (``DISPLAY_DPI`` px per inch on screen), and the image widget is
 given the 1x width, so a 2x ("retina") screen shows every pixel and a 1x
 screen scales down.  Pictures of a run in progress are JPEG (fastest to make);
 a finished run's picture is a PNG of a palette of ``COLORS`` colours: a third
-of the bytes of a full-colour PNG, and decoded in half the time by the browser
-(10 against 21 ms here), which a reader feels each time a setting comes back
-from the cache.  Live pictures quantize fast (an octree, 18 ms); the
+of the bytes of a full-colour PNG, and decoded faster by the browser, which a
+reader feels each time a setting comes back from the cache.  Live pictures
+quantize fast (an octree); the
 precomputed images of the HTML book are made once, so they favour size
 (``best``: median cut, then the densest compression).
 """
@@ -70,7 +70,8 @@ def to_png(fig, compress_level=1, draw=True, colors=None, best=False):
 
 def to_jpeg(fig, draw=True, quality=90):
     """JPEG bytes of ``fig`` (no chroma subsampling, so thin coloured lines stay crisp):
-    about 5 ms where PNG takes 40 ms, for redraws while a slider moves."""
+    several times faster to make than a PNG (``benchmarks/widgets.py`` prints both), for
+    redraws while a slider moves."""
     buf = io.BytesIO()
     _pixels(fig, draw).save(buf, format="jpeg", quality=quality, subsampling=0)
     return buf.getvalue()

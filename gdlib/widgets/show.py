@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, fields
 from IPython.display import display
 
 from ..train import TrainConfig
+from .controls import CONTROLS, config_for
 from .explorer import Explorer, ToySetting
-from .panel import CONTROLS, TrainingPanel, config_for
+from .panel import TrainingPanel
 from .static import static_explorer, static_training_panel
 
 __all__ = ["Axis", "PanelSpec", "ExplorerSpec", "panel_for", "show_panel", "static_mode",

@@ -21,8 +21,9 @@ import ipywidgets as w
 
 from .explorer import FIGSIZE as EXPLORER_FIGSIZE
 from .explorer import PathFigure
-from .panel import FIGSIZE as PANEL_FIGSIZE
-from .panel import describe_training, render_training, run_label
+from .figure import FIGSIZE as PANEL_FIGSIZE
+from .figure import render_training
+from .labels import describe_training, run_label
 from .render import COLORS, static_image, to_png
 
 __all__ = ["precomputed", "static_training_panel", "static_explorer", "payload_bytes",
