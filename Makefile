@@ -63,6 +63,7 @@ $(WIDGETS_JS): package.json package-lock.json scripts/vendor_widgets_js.py _ext/
 book: venv widgets-js
 	$(KERNEL_ENV) $(STRICT) $(BOOK_ENV) $(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
 	$(BIN)/python scripts/editions.py plain
+	$(BIN)/python scripts/editions.py student --zip _build/html/downloads/gradient-descent-student-edition.zip
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 # The student edition in _build/student: its notebooks, executed, and its HTML

@@ -5,14 +5,15 @@ machine without a CJK font would draw them as empty boxes, and the book may
 load nothing from outside itself, so the build takes NanumGothic from
 Debian's ``fonts-nanum`` package (or the TrueType/OpenType file named by
 ``GDLIB_HANGUL_FONT``), keeps only the Hangul characters that the book's
-sources contain (fontTools' subsetter), and writes it as
-``_static/fonts/book-hangul.woff`` with a ``@font-face`` whose
+sources contain, with their initial consonants for the index (fontTools'
+subsetter), and writes it as ``_static/fonts/book-hangul.woff`` with a ``@font-face`` whose
 ``unicode-range`` limits it to Hangul: it draws every Korean character and
 nothing else, so Latin text keeps the theme's fonts.
 """
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
@@ -51,6 +52,9 @@ def characters(srcdir):
         if path.suffix in (".md", ".ipynb") and "_build" not in path.parts and \
                 ".venv" not in path.parts and path.is_file():
             found.update(HANGUL.findall(path.read_text(encoding="utf-8")))
+    # the general index heads each group by the syllable's initial consonant as a
+    # conjoining jamo (U+1100...: 경 is filed under U+1100), which the font must draw too
+    found.update(unicodedata.normalize("NFD", c)[0] for c in list(found))
     return "".join(sorted(found))
 
 

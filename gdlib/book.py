@@ -42,10 +42,12 @@ import sys
 import traceback
 
 __all__ = ["shown", "Shown", "start", "show_code", "show_markdown", "checks", "strict",
-           "STRICT_ENV", "NOTEBOOK_ENV", "CHANGED", "EVAL", "eval_names"]
+           "solve", "solving", "unsolved", "STRICT_ENV", "NOTEBOOK_ENV", "SOLVE_ENV",
+           "CHANGED", "EVAL", "eval_names"]
 
 STRICT_ENV = "GDLIB_BOOK_STRICT"       # "1": failed checks raise (book build, nbval)
 NOTEBOOK_ENV = "GDLIB_BOOK_NOTEBOOK"   # path of the notebook being built (set by _ext)
+SOLVE_ENV = "GDLIB_BOOK_SOLVE"         # "all" or "8.2,8.4": solutions a reader's kernel runs
 CHANGED = "::changed"                  # glued beside a name whose value moved (see _Gluer)
 EVAL = re.compile(r"\{eval\}`([^`]+)`")  # MyST's inline role; group 1: what it quotes
 
@@ -208,6 +210,34 @@ def show_code(obj):
     from IPython.display import Markdown, display
 
     display(Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```"))
+
+
+# -- solutions that train ------------------------------------------------------
+
+_SOLVED = set()        # exercise labels whose solution cells this kernel runs (``solve``)
+
+
+def solve(*labels):
+    """Let the hidden cells of these exercises' solutions compute (all of them, given none).
+
+    A solution that trains the network does not run in a reader's *Run All*: the
+    kernel stays free for the sliders, and the student has not read the solution yet.
+    After ``book.solve("8.2")``, run that solution's hidden cells (or *Run All*).
+    """
+    _SOLVED.update(str(label) for label in labels or ["all"])
+
+
+def solving(label):
+    """True where exercise ``label``'s solution cells compute: the book build and the
+    notebook tests (``GDLIB_BOOK_STRICT=1``), a kernel started with ``GDLIB_BOOK_SOLVE``
+    (``"all"`` or labels, ``"8.2,8.4"``), or after ``solve(label)``."""
+    wanted = _SOLVED | {w.strip() for w in os.environ.get(SOLVE_ENV, "").split(",")}
+    return strict() or str(label) in wanted or "all" in wanted
+
+
+def unsolved(label):
+    """What a solution's number shows (``{eval}``) before its cell has computed it."""
+    return shown(f"[not computed: run book.solve(\"{label}\") and this cell]")
 
 
 # -- checks -------------------------------------------------------------------

@@ -32,11 +32,20 @@ class Surface:
         return f"Surface({self.name!r}, minimum={self.minimum})"
 
 
+def _term(coefficient, power):
+    """``x²/20`` for 1/20, ``y²`` for 1, ``5 x²`` for 5: the valley's name as maths."""
+    if coefficient == 1:
+        return power
+    if coefficient < 1 and (1 / coefficient).is_integer():
+        return f"{power}/{1 / coefficient:g}"
+    return f"{coefficient:g} {power}"
+
+
 def anisotropic_quadratic(a=1 / 20, b=1.0):
     """``f(x, y) = a x^2 + b y^2``: with ``a << b`` the valley is long and narrow,
     the gradient points mostly across it, and gradient descent zig-zags."""
     return Surface(
-        name=f"{a:g} x^2 + {b:g} y^2",
+        name=f"{_term(a, 'x²')} + {_term(b, 'y²')}",
         f=lambda x, y: a * x**2 + b * y**2,
         grad=lambda x, y: (2 * a * x, 2 * b * y),
         minimum=(0.0, 0.0), xlim=(-10.0, 10.0), ylim=(-5.0, 5.0),

@@ -1,7 +1,8 @@
 """The book's other editions, made from its notebooks.
 
-    python scripts/editions.py student [--out _build/student]
+    python scripts/editions.py student [--out _build/student | --zip FILE]
     python scripts/editions.py plain [--out _build/html/plain]
+    python scripts/editions.py starting-points [NOTEBOOK ...]
 
 **student**: the chapters without their solutions, for a class.  Every
 ``{solution}`` block goes, every cell tagged ``solution`` (it computes a
@@ -11,16 +12,30 @@ is replaced by ``raise NotImplementedError`` (inside a function) or
 ``answer = ...``; the exercise cells are no longer folded.  The folder also
 gets what Jupyter Book needs to build it, with solutions hidden, so that
 ``jupyter-book build _build/student`` executes every student notebook in a
-kernel and writes the student HTML (``make student`` does both).
+kernel and writes the student HTML (``make student`` does both).  With ``--zip``,
+only the notebooks, in one zip file: ``make book`` puts it in the HTML
+(``downloads/gradient-descent-student-edition.zip``), linked from the guide pages.
 
-**plain**: the chapters for readers whom no MyST renderer serves (Colab, VS
+**plain**: the chapters (and guide pages) for readers whom no MyST renderer serves (Colab, VS
 Code, plain Jupyter).  It reads the notebooks the book build executed
 (``_build/jupyter_execute``), writes each ``{eval}`` number in as the text the
 build showed, and turns MyST into CommonMark: roles into text (citations as
 "Kang (2020)", references as their text, figure references as "Fig. 5.1"),
 admonitions into quotes, dropdowns, hints and solutions into
-``<details>``, exercises into bold headings.  Outputs are dropped.  The HTML
+``<details>``, exercises into bold headings.  Outputs are dropped, and so are the
+cells the student edition drops (a solution's cells: its numbers are written in
+the text; the build's checks), so that a solution is met only in its ``<details>``.  The HTML
 build publishes them (``_build/html/plain/``); the book's Colab buttons open them.
+
+**starting-points** rewrites the book's own notebooks (all chapters, or those
+named): an exercise cell that still holds its answer between the markers gets
+the student's starting point instead (the stub of the student edition), and the
+answer, as a whole function without the markers and the checker's call, moves
+into the exercise's ``{solution}`` block as a code block (unless that block
+shows the function already).  So in every place the book is read, the cell a
+student is told to fill in is theirs to fill, its checker says "not done yet",
+and the solution is behind the solution's one click.  Run it again after adding
+an exercise written the old way; on a converted notebook it changes nothing.
 """
 
 import argparse
@@ -29,6 +44,7 @@ import json
 import re
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 from gdlib import book
@@ -140,6 +156,7 @@ def write_student(out):
     shutil.copy(ROOT / "benchmarks" / "results" / "classroom.json",
                 out / "benchmarks" / "results" / "classroom.json")
     shutil.copytree(ROOT / "_ext", out / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "_static", out / "_static")        # the book's CSS, JS, favicon
     if not (ROOT / "_vendor").is_dir():
         raise SystemExit("no _vendor/ (the widget JavaScript the panels need in the HTML): "
                          "run `make widgets-js` first")
@@ -149,6 +166,13 @@ def write_student(out):
                             "title: Gradient Descent for Deep Learning (student edition)")
     config = re.sub(r"(\n  config:\n)", r"\1    hide_solutions: true\n", config, count=1)
     (out / "_config.yml").write_text(config, encoding="utf-8")
+    for name, text in student_chapters():
+        (out / "chapters" / name).write_text(text, encoding="utf-8")
+    return out
+
+
+def student_chapters():
+    """``(file name, text)`` of every chapter of the student edition."""
     for path in sorted(CHAPTERS.iterdir()):
         if path.suffix == ".ipynb":
             nb = student_notebook(json.loads(path.read_text(encoding="utf-8")))
@@ -157,11 +181,98 @@ def write_student(out):
                     "source": []}
             set_text(note, STUDENT_NOTE)
             nb["cells"].insert(first + 1, note)
-            (out / "chapters" / path.name).write_text(
-                json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            yield path.name, json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
         elif path.suffix == ".md":
-            shutil.copy(path, out / "chapters" / path.name)
+            yield path.name, path.read_text(encoding="utf-8")
+
+
+STUDENT_ZIP = "gradient-descent-student-edition.zip"
+STUDENT_README = """\
+The student edition of "Gradient Descent for Deep Learning": the chapters as notebooks,
+without solutions. Where an exercise asks for code, the cell below it is yours to fill in;
+its last line checks your answer. The notebooks need gdlib and JupyterLab with
+jupyterlab-myst: from the book's repository, `pip install -r requirements.txt`, then put
+these chapters in its chapters/ folder (or beside it) and open them in JupyterLab.
+"""
+
+
+def write_student_zip(out):
+    """The student edition's notebooks as one zip (``out``), for the site to offer."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    folder = "gradient-descent-student-edition"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{folder}/README.txt", STUDENT_README)
+        for name, text in student_chapters():
+            archive.writestr(f"{folder}/chapters/{name}", text)
     return out
+
+
+# -- starting points in the book's own notebooks --------------------------------
+
+def solution_code(code):
+    """The answer of an exercise cell as a whole: markers and the checker's lines dropped."""
+    lines = [line for line in code.split("\n") if line.strip() not in (BEGIN, END)]
+    first_check = next((i for i, line in enumerate(lines)
+                        if re.match(r"(\w+\s*=\s*)?check\(", line)), len(lines))
+    return "\n".join(lines[:first_check]).strip("\n")
+
+
+def exercise_label(code):
+    """``ex-7-1`` for the exercise cell whose checker call is ``check("7.1", ...)``."""
+    m = re.search(r"""check\(["'](\d+)\.(\d+)["']""", code)
+    return f"ex-{m[1]}-{m[2]}" if m else None
+
+
+def with_solution_code(text, label, code):
+    """``text`` with ``code`` as the first thing in the ``{solution} label`` block."""
+    m = re.search(rf"^([:`]{{3,}})\{{solution\}} {re.escape(label)}[ \t]*\n"
+                  rf"((?::[\w-]+:.*\n)*)", text, re.M)
+    if m is None:
+        return None
+    defined = re.match(r"\s*def (\w+)\(", code)
+    start, end = directive_blocks(text[m.start():], "solution")[0]
+    block = text[m.start():m.start() + end]
+    if defined and re.search(rf"^def {defined[1]}\(", block, re.M):
+        return text                                   # the block shows the function already
+    return text[:m.end()] + f"```python\n{code}\n```\n" + text[m.end():]
+
+
+def starting_points(nb):
+    """Notebook ``nb`` (a dict, changed in place) with its answers moved into the solutions.
+
+    Returns the labels of the exercises it converted.
+    """
+    done = []
+    for cell in nb["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        code = cell_text(cell)
+        if cell["cell_type"] != "code" or "exercise" not in tags or BEGIN not in code:
+            continue
+        label = exercise_label(code)
+        if label is None:
+            raise ValueError(f"exercise cell {cell.get('id')}: no `check(\"N.M\", ...)` call")
+        for other in nb["cells"]:
+            if other["cell_type"] == "markdown":
+                text = with_solution_code(cell_text(other), label, solution_code(code))
+                if text is not None:
+                    set_text(other, text)
+                    break
+        else:
+            raise ValueError(f"exercise {label}: no {{solution}} {label} block to move it into")
+        set_text(cell, stub_answers(code, label))
+        done.append(label)
+    return done
+
+
+def write_starting_points(paths):
+    for path in paths:
+        path = Path(path)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        done = starting_points(nb)
+        if done:
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            print(f"{path.name}: {', '.join(done)} now start from a stub")
 
 
 # -- the plain edition --------------------------------------------------------
@@ -314,8 +425,11 @@ def plain_notebook(source, executed, bib, figures, titles, chapter, glue_file=No
     nb = copy.deepcopy(source)
     cells = []
     for cell in nb["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & STUDENT_DROPS:
+            continue        # a solution's numbers are written in; Run All runs no solution
         if cell["cell_type"] == "markdown":
-            if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            if "remove-cell" in tags:
                 continue                     # jupyterlab-myst's front matter, for one
             set_text(cell, convert.markdown(cell_text(cell)))
         else:
@@ -327,21 +441,24 @@ def plain_notebook(source, executed, bib, figures, titles, chapter, glue_file=No
 
 
 def write_plain(out, executed_dir, html_dir):
+    """The plain edition of the chapters and of the guide pages (every page the book's
+    Colab buttons open) in folder ``out``."""
     out, executed_dir = Path(out), Path(executed_dir)
-    (out / "chapters").mkdir(parents=True, exist_ok=True)
-    sources = {p: json.loads(p.read_text(encoding="utf-8")) for p in sorted(
-        CHAPTERS.glob("*.ipynb"))}
+    sources = {p: json.loads(p.read_text(encoding="utf-8")) for p in [
+        *sorted(CHAPTERS.glob("*.ipynb")), *sorted((ROOT / "guide").glob("*.ipynb"))]}
     titles = section_titles(cell_text(c) for nb in sources.values() for c in nb["cells"]
                             if c["cell_type"] == "markdown")
     bib, figures = bibliography(), figure_numbers(html_dir)
     for path, source in sources.items():
-        executed_path = executed_dir / "chapters" / path.name
+        folder = path.parent.name                                     # chapters or guide
+        executed_path = executed_dir / folder / path.name
         if not executed_path.exists():
             raise SystemExit(f"{executed_path} is missing: build the book first (make book)")
         executed = json.loads(executed_path.read_text(encoding="utf-8"))
         nb = plain_notebook(source, executed, bib, figures, titles, path.stem,
                             executed_path.with_suffix(".glue.json"))
-        (out / "chapters" / path.name).write_text(
+        (out / folder).mkdir(parents=True, exist_ok=True)
+        (out / folder / path.name).write_text(
             json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
 
@@ -351,12 +468,19 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="edition", required=True)
     student = sub.add_parser("student", help="the chapters without solutions")
     student.add_argument("--out", default=str(ROOT / "_build" / "student"))
+    student.add_argument("--zip", metavar="FILE", help="only the notebooks, as one zip file")
     plain = sub.add_parser("plain", help="the chapters in plain Markdown, numbers written in")
     plain.add_argument("--out", default=str(ROOT / "_build" / "html" / "plain"))
     plain.add_argument("--executed", default=str(ROOT / "_build" / "jupyter_execute"))
     plain.add_argument("--html", default=str(ROOT / "_build" / "html"))
+    points = sub.add_parser("starting-points", help="answers out of the book's exercise cells")
+    points.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    if args.edition == "student":
+    if args.edition == "starting-points":
+        write_starting_points(args.notebooks or sorted(CHAPTERS.glob("*.ipynb")))
+    elif args.edition == "student" and args.zip:
+        print(f"student edition: {write_student_zip(args.zip)}")
+    elif args.edition == "student":
         print(f"student edition: {write_student(args.out)}")
     else:
         print(f"plain edition: {write_plain(args.out, args.executed, args.html)}")

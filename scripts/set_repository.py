@@ -8,7 +8,8 @@ The setting is ``repository.url`` and ``repository.branch`` in ``_config.yml``;
 the page header's repository link and Binder/Colab launch buttons read it
 there.  Two places cannot read it at run time and get a copy written here:
 the Colab setup cell at the top of every chapter (``pip install`` from the
-repository) and the README's launch links.  Until the book is published the
+repository), the ``git clone`` line of the page "Run it yourself" (a code block,
+where no role can write it) and the README's launch links.  Until the book is published the
 URL is the placeholder ``PLACEHOLDER_URL``.
 """
 
@@ -24,6 +25,8 @@ README = ROOT / "README.md"
 CHAPTERS = ROOT / "chapters"
 PLACEHOLDER_URL = "https://github.com/gdlib-book/gradient-descent-book"
 COLAB_CELL_ID = "colab-setup"
+RUN_PAGE = ROOT / "guide" / "run.ipynb"
+CLONE = re.compile(r"^git clone \S+ gradient-descent-book$", re.M)
 
 COLAB_CELL = '''\
 # Colab only: install this book's gdlib from its repository (anywhere else it is installed),
@@ -90,6 +93,17 @@ def expected_uses(url, branch):
             lines = cell.split("\n")
             code[0]["source"] = [line + "\n" for line in lines[:-1]] + [lines[-1]]
             out[path] = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    run_page = RUN_PAGE.read_text(encoding="utf-8")
+    nb = json.loads(run_page)
+    clones = [c for c in nb["cells"] if CLONE.search("".join(c["source"]))]
+    if len(clones) != 1:
+        raise SystemExit(f"{RUN_PAGE}: needs one `git clone URL gradient-descent-book` line")
+    text = CLONE.sub(f"git clone {url} gradient-descent-book", "".join(clones[0]["source"]))
+    lines = text.split("\n")
+    clones[0]["source"] = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    new_page = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    if new_page != run_page:
+        out[RUN_PAGE] = new_page
     readme = README.read_text(encoding="utf-8")
     block = README_LINKS.format(**links(url, branch))
     if not README_BLOCK.search(readme):

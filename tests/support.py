@@ -23,8 +23,10 @@ it) is ``tests/lab_harness.py``, which stands on nothing here either.
 import contextlib
 import functools
 import http.server
+import json
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -33,6 +35,8 @@ import yaml
 from gdlib.paper import panels as book_panels
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import editions  # noqa: E402  (scripts/editions.py: how the editions read a notebook)
 
 # ----------------------------------------------------------------------- the browser
 
@@ -177,3 +181,51 @@ def html_numbers(browser, number):
         return list(dict.fromkeys(page.evaluate(_HTML_NUMBERS_JS)))
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------- the editions' secrets
+
+CHAPTER_NOTEBOOKS = sorted((ROOT / "chapters").glob("0*.ipynb"))
+
+
+def teacher_secrets(path):
+    """Lines that only the teacher's edition may hold: answers, solution texts and cells.
+
+    A line that students see anyway is no secret: one that a chapter's text, a hint or a
+    visible cell shows, in any chapter, or that gdlib's source holds (students have
+    gdlib, and the method chapters show its optimizers' code beside their equations).
+    """
+    secrets, _ = _split(path)
+    # lines long enough to be the solution's own, not a bracket or a `return w, v`
+    return {s.strip() for s in secrets if len(s.strip()) >= 24 and not s.strip().startswith(":")
+            and s.strip() not in _seen_by_students()}
+
+
+@functools.cache
+def _seen_by_students():
+    """Every chapter's text for students, and gdlib's source, read once."""
+    return "\n".join([*(_split(p)[1] for p in CHAPTER_NOTEBOOKS),
+                       *(f.read_text(encoding="utf-8")
+                         for f in sorted((ROOT / "gdlib").rglob("*.py")))])
+
+
+def _split(path):
+    """(the lines of its solutions and answers, the text it shows students) of a chapter."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    secrets, public = set(), []
+    for cell in nb["cells"]:
+        text = editions.cell_text(cell)
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell["cell_type"] == "markdown":
+            shown = text
+            for start, end in editions.directive_blocks(text, "solution"):
+                secrets.update(text[start:end].split("\n")[1:-1])
+                shown = shown.replace(text[start:end], "")
+            public.append(shown)
+        elif "exercise" in tags:              # a starting point: the answer is in its solution
+            public.append(text)
+        elif "solution" in tags:
+            secrets.update(text.split("\n"))
+        else:
+            public.append(text)
+    return secrets, "\n".join(public)

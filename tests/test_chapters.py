@@ -149,8 +149,11 @@ def test_the_first_exercise_asks_for_code_and_is_checked(path):
         assert label in CHECKERS, f"{path.name}: no checker {label!r} in gdlib.exercises"
     for cell in cells:
         assert "hide-input" in cell["tags"], f"{cell['where']}: tag it hide-input as well"
-        assert cell["text"].count("### BEGIN SOLUTION") == cell["text"].count(
-            "### END SOLUTION") >= 1, f"{cell['where']}: mark the answer for the student edition"
+        assert "### BEGIN SOLUTION" not in cell["text"], (
+            f"{cell['where']}: the cell a student fills in is a starting point; its answer "
+            f"belongs in the {{solution}} block (`python scripts/editions.py starting-points`)")
+        assert "NotImplementedError" in cell["text"] or "= ..." in cell["text"], \
+            f"{cell['where']}: start the student off with a stub (raise NotImplementedError)"
 
 
 KOREAN_IN_PARENS = re.compile(r"\(([가-힣][가-힣 ]*[가-힣]|[가-힣])(?:[,;][^)]*)?\)")
@@ -177,3 +180,11 @@ def test_every_quoted_number_is_defined_above_its_text(path):
                 defined |= {name.strip() for name in targets.split(",")}
         for name in book.eval_names(cell["text"]):
             assert name in defined, f"{cell['where']}: {{eval}}`{name}` comes before its value"
+
+
+@chapters
+def test_every_chapter_opens_with_one_in_this_chapter_box(path):
+    first = next(c["text"] for c in by_kind(load(path), "markdown") if c["text"].startswith("# "))
+    assert re.match(r"# [^\n]+\n\n:::\{admonition\} In this chapter\n:class: tip\n- ", first), \
+        f"{path.name}: open with the title, then `:::{{admonition}} In this chapter` " \
+        f"(`:class: tip`) listing what the chapter does, as every chapter does"

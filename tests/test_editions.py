@@ -1,6 +1,7 @@
 """scripts/editions.py: the student edition and the plain (Colab) edition, on small notebooks."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -135,3 +136,44 @@ def test_plain_reads_the_glue_file_myst_nb_writes(tmp_path):
     nb = editions.plain_notebook({"cells": [md("acc {eval}`acc`")], "metadata": {}}, executed,
                                  {}, {}, {}, "08", glue_file)
     assert texts(nb) == ["acc 0.9707"]
+
+
+def test_starting_points_move_the_answer_into_its_solution_once():
+    nb = chapter()
+    assert editions.starting_points(nb) == ["ex-5-1"]
+    cell = next(c for c in nb["cells"] if "exercise" in c["metadata"].get("tags", []))
+    answer = editions.cell_text(cell)
+    assert "### BEGIN SOLUTION" not in answer and "v = momentum * v" not in answer
+    assert 'raise NotImplementedError("your code here")' in answer
+    assert answer.endswith('check("5.1", momentum_step)')          # the checker call stays
+    solution = next(t for t in texts(nb) if t.startswith(":::{solution} ex-5-1"))
+    assert solution.startswith(":::{solution} ex-5-1\n:class: dropdown\n```python\n"
+                               "def momentum_step(w, v, g, lr, momentum):\n"
+                               "    v = momentum * v + lr * g\n    w = w - v\n"
+                               "    return w, v\n```\nThe velocity first")
+    before = texts(nb)
+    assert editions.starting_points(nb) == [] and texts(nb) == before   # nothing left to move
+
+
+def test_starting_points_need_the_solution_block():
+    nb = chapter()
+    nb["cells"] = [c for c in nb["cells"] if ":::{solution} ex-5-1" not in editions.cell_text(c)]
+    with pytest.raises(ValueError, match="no {solution} ex-5-1 block"):
+        editions.starting_points(nb)
+
+
+
+def test_plain_keeps_a_solution_only_in_its_details():
+    def record(name, text):
+        return {"output_type": "display_data", "metadata": {"scrapbook": {"name": name}},
+                "data": {"application/papermill.record/text/plain": text}}
+
+    source = chapter()
+    editions.starting_points(source)
+    executed = {"cells": [code("", outputs=[record("steps", "12"), record("x", "1")])]}
+    nb = editions.plain_notebook(source, executed, {}, {}, {}, "05")
+    assert "book.shown(12)" not in "\n".join(texts(nb))            # the solution's cell
+    assert "book.checks" not in "\n".join(texts(nb))               # the build's check
+    outside = re.sub(r"<details>.*?</details>", "", "\n".join(texts(nb)), flags=re.S)
+    assert "v = momentum * v" in "\n".join(texts(nb)) and "v = momentum * v" not in outside
+    assert "12" in "\n".join(texts(nb))                             # its number, written in

@@ -5,7 +5,6 @@ Jupyter Book, which executes every student notebook in a kernel and writes
 the student HTML), then reads what came out.
 """
 
-import functools
 import json
 import os
 import re
@@ -14,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import teacher_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -50,51 +50,6 @@ def outputs_text(cell):
             value = output.get("data", {}).get(mime, "")
             parts.append("".join(value) if isinstance(value, list) else value)
     return "".join(parts)
-
-
-def teacher_secrets(path):
-    """Lines that only the teacher's edition may hold: answers, solution texts and cells.
-
-    A line that students see anyway is no secret: one that a chapter's text, a hint or a
-    visible cell shows, in any chapter, or that gdlib's source holds (students have
-    gdlib, and the method chapters show its optimizers' code beside their equations).
-    """
-    secrets, _ = _split(path)
-    # lines long enough to be the solution's own, not a bracket or a `return w, v`
-    return {s.strip() for s in secrets if len(s.strip()) >= 24 and not s.strip().startswith(":")
-            and s.strip() not in _seen_by_students()}
-
-
-@functools.cache
-def _seen_by_students():
-    """Every chapter's text for students, and gdlib's source, read once."""
-    return "\n".join([*(_split(p)[1] for p in TEACHER),
-                       *(f.read_text(encoding="utf-8")
-                         for f in sorted((ROOT / "gdlib").rglob("*.py")))])
-
-
-def _split(path):
-    """(the lines of its solutions and answers, the text it shows students) of a chapter."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    secrets, public = set(), []
-    for cell in nb["cells"]:
-        text = editions.cell_text(cell)
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if cell["cell_type"] == "markdown":
-            shown = text
-            for start, end in editions.directive_blocks(text, "solution"):
-                secrets.update(text[start:end].split("\n")[1:-1])
-                shown = shown.replace(text[start:end], "")
-            public.append(shown)
-        elif "exercise" in tags:
-            answer = text.split(editions.BEGIN, 1)[1].split(editions.END, 1)[0]
-            secrets.update(answer.split("\n"))
-            public.append(text.replace(answer, ""))
-        elif "solution" in tags:
-            secrets.update(text.split("\n"))
-        else:
-            public.append(text)
-    return secrets, "\n".join(public)
 
 
 def test_every_student_notebook_runs_and_its_checkers_say_not_done_yet(student):

@@ -159,3 +159,8 @@ def test_legends_write_eta_and_gamma_as_the_text_does(label, shown):
     ax = plots.plot_loss([history([1.0, 0.5, 0.2])], [label])
     assert ax.get_legend().get_texts()[0].get_text() == shown
     plt.close("all")
+
+
+def test_the_valley_is_named_in_maths():
+    assert toy.anisotropic_quadratic().name == "x²/20 + y²"
+    assert toy.anisotropic_quadratic(a=5.0, b=100.0).name == "5 x² + 100 y²"

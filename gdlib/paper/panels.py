@@ -54,8 +54,8 @@ FIG7_PRESETS = {   # the settings of Fig. 7, set when the optimizer is chosen
     "rmsprop": {"lr": 0.001, "window": 19},
     "adadelta": {"lr": 1.0, "window": 19},
 }
-SHORTER = (f"These runs stop after {SHORT.iterations} updates and test on "
-           f"{SHORT.eval_size:,} images, so they show how training starts; the chapter's runs")
+# follows the sentence widgets.panel.describe_training writes (updates, batch, tests)
+SHORTER = "So these runs show how training starts; the chapter's runs"
 
 
 def _window_axis():

@@ -136,7 +136,7 @@ class PathFigure:
         ax_path, ax_f = fig.subplots(1, 2, gridspec_kw=dict(
             width_ratios=[1.2, 1], left=0.065, right=0.975, bottom=0.14, top=0.9, wspace=0.2))
         plots.plot_trajectories(surface, {}, ax=ax_path, levels=CONTOURS)
-        ax_path.legend(loc="lower right", fontsize=7)
+        ax_path.legend(loc="lower right", fontsize=9.5)
         ax_path.set_title(SURFACE_NAMES[surface_name], fontsize=9)
         fmax = float(np.max(surface.f(*np.meshgrid(np.linspace(*surface.xlim, 50),
                                                      np.linspace(*surface.ylim, 50)))))

@@ -3,7 +3,8 @@
 ``render_training(history, label, references)`` draws the book's standard panel
 figure (``FIGSIZE``) with ``plots``; the live panel, the precomputed (static)
 form and the stored grids' pictures all draw it here, so they look alike.
-References (stored runs, pins) are grey (``REFERENCE_COLOR``); the loss axis
+References are grey: pins dashed (``REFERENCE_COLOR``), stored runs told apart by
+shade and style (``REFERENCE_STYLES``); legends at ``LEGEND_SIZE``; the loss axis
 writes its ticks plainly (``PLAIN``, ``PlainMinor``).
 """
 
@@ -14,10 +15,14 @@ from matplotlib.ticker import Formatter, FuncFormatter
 from .. import plots
 from .render import SCALE, new_figure
 
-__all__ = ["render_training", "FIGSIZE", "REFERENCE_COLOR", "PLAIN", "PlainMinor"]
+__all__ = ["render_training", "FIGSIZE", "REFERENCE_COLOR", "REFERENCE_STYLES", "LEGEND_SIZE",
+           "PLAIN", "PlainMinor"]
 
 FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
 REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
+# stored references told apart by shade and line style (chapter 8 shows two)
+REFERENCE_STYLES = (("0.45", "-"), ("0.6", ":"), ("0.35", "-."), ("0.7", (0, (5, 1))))
+LEGEND_SIZE = 9.5                   # points: 9 CSS px or more where the panel is 690 px wide
 PLAIN = FuncFormatter(lambda y, _: f"{y:.3g}")
 
 
@@ -55,15 +60,19 @@ def render_training(history, label, references=(), fig=None, scale=SCALE):
     else:
         _clear(fig)
     ax_loss, ax_acc = fig.axes
+    stored = 0
     for ref_label, ref, dashed in references:
         first = (len(ax_loss.lines), len(ax_loss.texts), len(ax_acc.lines))
         plots.plot_loss([ref], [ref_label], ax=ax_loss)
         plots.plot_accuracy([ref], [ref_label], ax=ax_acc)
+        color, style = (REFERENCE_COLOR, "--") if dashed else \
+            REFERENCE_STYLES[stored % len(REFERENCE_STYLES)]
+        stored += not dashed
         for artist in [*ax_loss.lines[first[0]:], *ax_loss.texts[first[1]:],
                        *ax_acc.lines[first[2]:]]:
-            artist.set_color(REFERENCE_COLOR)
-            if dashed and hasattr(artist, "set_linestyle"):
-                artist.set_linestyle("--")
+            artist.set_color(color)
+            if hasattr(artist, "set_linestyle"):
+                artist.set_linestyle(style)
     for ax in (ax_loss, ax_acc):
         ax.set_prop_cycle(None)          # the live run always gets the first colour
     plots.plot_loss([history], [label], ax=ax_loss)
@@ -74,7 +83,7 @@ def render_training(history, label, references=(), fig=None, scale=SCALE):
     for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
         ax.set_xlim(0, total)            # a stable axis while the run grows
         ax.set_xlabel("update (iteration)")
-        ax.legend(loc=where, fontsize=7)
+        ax.legend(loc=where, fontsize=LEGEND_SIZE)
     return fig
 
 
