@@ -387,8 +387,9 @@ def test_a_finished_run_is_a_palette_png_that_looks_like_the_full_colour_picture
     panel.wait()
     shown = Image.open(io.BytesIO(bytes(panel.image.value)))
     assert shown.format == "PNG" and shown.mode == "P"
-    fig = figure.render_training(panel.history, run_label(BASE, ("lr",)),
-                                       panel._reference_list())
+    refs = panel._reference_list()
+    fig = figure.render_training(panel.history, run_label(BASE, ("lr",)), refs,
+                                 limits=panel.limits(panel.history, refs))
     full = _pixels(fig)[..., :3].astype(int)
     difference = np.abs(np.asarray(shown.convert("RGB"), dtype=int) - full)
     assert difference.shape == full.shape and difference.mean() < 2 and difference.max() < 40
@@ -815,3 +816,53 @@ def test_panels_train_through_blas_threads_and_grids_on_one(two_cores, monkeypat
     assert set(panel.blas_seconds) == {1}
     with cores.limited_blas():
         assert blas_threads() == {1}
+
+
+def test_grid_limits_hold_every_run_and_leave_a_blow_up_off_the_top():
+    runs = [train(BASE.replace(lr=lr), DATA) for lr in (0.01, 0.3)]
+    blown = train(BASE.replace(lr=30.0), DATA)              # diverges with a finite loss
+    low, high, acc_low = figure.grid_limits(runs)
+    every = np.concatenate([h.loss for h in runs])
+    assert high == every.max() and every.min() <= low < min(h.loss[-1] for h in runs) * 1.5
+    from gdlib.metrics import default_window, smooth
+    assert low == min(smooth(h.loss, default_window(len(h.loss))).min() for h in runs)
+    assert acc_low == min(min(h.test_acc) for h in runs)
+    with_blown = figure.grid_limits([*runs, blown])
+    assert with_blown[1] <= 2 * max(h.loss[0] for h in [*runs, blown])
+    assert max(blown.loss) > with_blown[1]                  # its peak is off the top
+    assert figure.grid_limits([]) is None
+    wide = figure.Limits(1e-12, 50, 0.0)
+    assert figure.Limits(*with_blown).union(wide) == (1e-12, 50.0, 0.0)
+
+
+def test_every_picture_of_a_static_panel_has_the_same_axes(monkeypatch):
+    monkeypatch.setenv(MODE_ENV, "static")
+    grid = {index: train(config, DATA) for index, config in TINY.points()}
+    drawn = []
+    original = figure.render_training
+
+    def recording(*args, **kwargs):
+        fig = original(*args, **kwargs)
+        drawn.append([ax.get_ylim() for ax in fig.axes])
+        return fig
+
+    monkeypatch.setattr("gdlib.widgets.static.render_training", recording)
+    panel_for(TINY, DATA, grid=grid)
+    assert len(drawn) == TINY.size and all(d == drawn[0] for d in drawn), drawn
+    assert drawn[0][0] == pytest.approx((figure.grid_limits(grid.values())[0] / 1.15,
+                                         max(max(h.loss) for h in grid.values()) * 1.15))
+
+
+def test_a_live_panel_keeps_the_axes_of_its_stored_grid(monkeypatch):
+    grid = {index: train(config, DATA) for index, config in TINY.points()}
+    panel = TrainingPanel(DATA, TINY.base, controls=TINY.controls, cache=grid.values(),
+                          autostart=False)
+    shown = []
+    monkeypatch.setattr(panel_module, "render_training", lambda *a, **k: (
+        shown.append(k["limits"]), figure.render_training(*a, **k))[1])
+    panel.start()
+    panel.wait()
+    expected = figure.grid_limits(grid.values())
+    assert shown and all(np.allclose(lim, expected.union(figure.grid_limits([panel.history])))
+                         for lim in shown[-1:])
+    assert shown[-1][0] <= expected[0] and shown[-1][1] >= expected[1]

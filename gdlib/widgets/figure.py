@@ -5,18 +5,21 @@ figure (``FIGSIZE``) with ``plots``; the live panel, the precomputed (static)
 form and the stored grids' pictures all draw it here, so they look alike.
 References are grey: pins dashed (``REFERENCE_COLOR``), stored runs told apart by
 shade and style (``REFERENCE_STYLES``); legends at ``LEGEND_SIZE``; the loss axis
-writes its ticks plainly (``PLAIN``, ``PlainMinor``).
+writes its ticks plainly (``PLAIN``, ``PlainMinor``).  ``grid_limits`` fixes both axes
+over a panel's grid, so that moving a slider compares like with like.
 """
 
 import math
 
+import numpy as np
 from matplotlib.ticker import Formatter, FuncFormatter
 
 from .. import plots
+from ..metrics import default_window, smooth
 from .render import SCALE, new_figure
 
 __all__ = ["render_training", "FIGSIZE", "REFERENCE_COLOR", "REFERENCE_STYLES", "LEGEND_SIZE",
-           "PLAIN", "PlainMinor"]
+           "PLAIN", "PlainMinor", "Limits", "grid_limits"]
 
 FIGSIZE = (10.0, 3.6)               # inches; shown 720 px wide
 REFERENCE_COLOR = "0.6"             # grey: stored runs (solid) and pins (dashed)
@@ -40,10 +43,47 @@ class PlainMinor(Formatter):
         return f"{y:.3g}"
 
 
+class Limits(tuple):
+    """``(loss_low, loss_high, accuracy_low)``: the y-axes of a panel's figure."""
+
+    def __new__(cls, loss_low, loss_high, accuracy_low):
+        return super().__new__(cls, (float(loss_low), float(loss_high), float(accuracy_low)))
+
+    def union(self, other):
+        return Limits(min(self[0], other[0]), max(self[1], other[1]), min(self[2], other[2]))
+
+
+def grid_limits(histories):
+    """The y-axes that hold every run of ``histories`` (a panel's grid and its references).
+
+    Loss: from the lowest point of the smoothed curves (the faint raw batch losses may
+    dip below it) to the largest finite training loss, on the log axis the figure draws;
+    a diverged run's loss beyond twice the largest first loss of the grid is left off the
+    top (its cross marks where it left).  Accuracy: from the lowest test
+    accuracy to 1.  ``None`` when no run has a finite loss.
+    """
+    losses = [np.asarray(h.loss, dtype=float) for h in histories if len(h.loss)]
+    finite = [x[np.isfinite(x) & (x > 0)] for x in losses]
+    finite = [x for x in finite if len(x)]
+    if not finite:
+        return None
+    ceiling = 2 * max(x[0] for x in finite)
+    low = min(smooth(x, default_window(len(x))).min() for x in finite)
+    high = max(x[x <= ceiling].max(initial=x[0]) for x in finite)
+    accuracies = [a for h in histories for a in h.test_acc if np.isfinite(a)]
+    return Limits(low, high, min(accuracies, default=0.0))
+
+
+def _apply_limits(ax_loss, ax_acc, limits):
+    low, high, acc_low = limits
+    ax_loss.set_ylim(low / 1.15, high * 1.15)                 # a log axis: margins by factor
+    ax_acc.set_ylim(max(acc_low - 0.03, 0.0), 1.005)
+
+
 LAYOUT = dict(left=0.08, right=0.975, bottom=0.14, top=0.97, wspace=0.22)
 
 
-def render_training(history, label, references=(), fig=None, scale=SCALE):
+def render_training(history, label, references=(), fig=None, scale=SCALE, limits=None):
     """The panel's figure: loss (left) and test accuracy (right) of ``history``.
 
     ``references`` are ``(label, History, dashed)`` drawn first, in grey.
@@ -51,8 +91,9 @@ def render_training(history, label, references=(), fig=None, scale=SCALE):
     axes and their ticks are kept (creating them is half the time of a redraw)
     and everything else is drawn anew, so the picture is the one a new figure
     shows.  ``scale``: pixels per CSS pixel of a new figure (2: sharp on a
-    high-density screen).  Returns the Figure (not yet drawn); ``render.to_png``
-    encodes it.
+    high-density screen).  ``limits``: the ``Limits`` of the y-axes (``grid_limits`` of
+    the panel's grid), or ``None`` to fit this run.  Returns the Figure (not yet
+    drawn); ``render.to_png`` encodes it.
     """
     if fig is None:
         fig = new_figure(FIGSIZE, scale)
@@ -84,6 +125,8 @@ def render_training(history, label, references=(), fig=None, scale=SCALE):
         ax.set_xlim(0, total)            # a stable axis while the run grows
         ax.set_xlabel("update (iteration)")
         ax.legend(loc=where, fontsize=LEGEND_SIZE)
+    if limits is not None:
+        _apply_limits(ax_loss, ax_acc, limits)
     return fig
 
 

@@ -44,7 +44,7 @@ from ..optimizers import gamma_from_window
 from ..train import make_optimizer, train
 from .controls import CONTROLS, config_for, control
 from .cores import BlasThreads
-from .figure import FIGSIZE, render_training
+from .figure import FIGSIZE, grid_limits, render_training
 from .labels import describe_training, effective_rate, optimizer_uses, run_label
 from .render import COLORS, SCALE, image_widget, to_jpeg, to_png
 
@@ -127,6 +127,9 @@ class TrainingPanel:
         self._cache = OrderedDict()               # TrainConfig -> _Entry
         for h in cache:
             self._cache[h.config] = _Entry(h, None, -1)
+        # the axes of the stored grid and the references, widened only by a run outside them
+        self._limits = grid_limits([*(e.history for e in self._cache.values()),
+                                    *self.references.values()])
         self._refs_version = 0
         self._generation, self._pending, self._worker = 0, None, None
         self._lock = threading.RLock()
@@ -401,10 +404,20 @@ class TrainingPanel:
         with self._lock:
             refs = self._reference_list()
         label = run_label(history.config, self._fields())
+        limits = self.limits(history, refs)
         with self._drawing:
             fig = self._figures[final] = render_training(
-                history, label, refs, fig=self._figures.get(final), scale=SCALE if final else 1)
+                history, label, refs, fig=self._figures.get(final), scale=SCALE if final else 1,
+                limits=limits)
             return to_png(fig, colors=COLORS) if final else to_jpeg(fig)
+
+    def limits(self, history, refs):
+        """The y-axes of ``history``'s picture beside ``refs``: the stored grid's and the
+        references' (fixed while the slider moves), widened only where this run leaves them."""
+        limits = grid_limits([history, *(h for _, h, _ in refs)])
+        if limits is not None and self._limits is not None:
+            limits = limits.union(self._limits)
+        return limits
 
     def _progress(self, history):
         n, total = history.iterations, history.config.iterations

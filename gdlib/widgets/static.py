@@ -22,7 +22,7 @@ import ipywidgets as w
 from .explorer import FIGSIZE as EXPLORER_FIGSIZE
 from .explorer import PathFigure
 from .figure import FIGSIZE as PANEL_FIGSIZE
-from .figure import render_training
+from .figure import grid_limits, render_training
 from .labels import describe_training, run_label
 from .render import COLORS, static_image, to_png
 
@@ -111,6 +111,7 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
     """
     refs = [(label, h, False) for label, h in (compare or {}).items()]
     fields = spec.controls or ("lr",)
+    limits = grid_limits([*grid.values(), *(h for _, h, _ in refs)])   # one pair of axes
 
     def make(index):
         history = grid[index]
@@ -118,7 +119,7 @@ def static_training_panel(spec, grid, n_train, n_test, compare=None):
             raise ValueError(f"the stored run for {index} of panel {spec.name!r} was made with "
                              f"another config; recompute the grid")
         label = run_label(history.config, fields)
-        fig = render_training(history, label, refs)
+        fig = render_training(history, label, refs, limits=limits)
         what = describe_training(history.config, n_train, n_test)
         alt = (f"Training loss (left) and test accuracy (right) against the update, for "
                f"{label}" + (", beside grey reference runs" if refs else ""))
