@@ -172,7 +172,8 @@ def start():
     """A chapter's first code cell calls this: the book's figure style, and in a build, glue.
 
     Figures are drawn at twice the pixels they are shown at (sharp on
-    high-density screens) with the book's font sizes (``plots.BOOK_STYLE``).
+    high-density screens) with the book's font sizes (``plots.BOOK_STYLE``); each
+    PNG says the size of its smallest text (``plots.TEXT_KEY``).
     In a book build it also glues the names that the prose quotes (see above).
     """
     from IPython import get_ipython
@@ -184,12 +185,30 @@ def start():
     if shell is None:
         return
     shell.run_line_magic("config", "InlineBackend.figure_formats = ['retina']")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    plt.close(plt.figure())     # the inline backend loads now, choosing its formats first
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _retina_png)
     path = os.environ.get(NOTEBOOK_ENV)
     for hook in list(shell.events.callbacks["post_run_cell"]):
         if isinstance(hook, _Gluer):
             shell.events.unregister("post_run_cell", hook)
     if path:
         shell.events.register("post_run_cell", _Gluer(shell, path))
+
+
+def _retina_png(fig):
+    """IPython's retina PNG of ``fig`` (twice the pixels it is shown at), which also says
+    the size of its smallest text (``plots.TEXT_KEY``, in the PNG's pixels) for the
+    book's look tests."""
+    from IPython.core.pylabtools import retina_figure
+
+    from .plots import TEXT_KEY, smallest_text
+
+    text = smallest_text(fig, 2 * fig.dpi)
+    metadata = {TEXT_KEY: f"{text:.2f}"} if text is not None else None
+    return retina_figure(fig, base64=True, bbox_inches="tight", metadata=metadata)
 
 
 def show_markdown(text):

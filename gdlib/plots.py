@@ -14,8 +14,8 @@ import numpy as np
 
 from .metrics import default_window, smooth
 
-__all__ = ["use_book_style", "BOOK_STYLE", "greek", "plot_training", "plot_loss",
-           "plot_accuracy", "plot_test_loss", "plot_seed_spread",
+__all__ = ["use_book_style", "BOOK_STYLE", "TEXT_KEY", "smallest_text", "greek",
+           "plot_training", "plot_loss", "plot_accuracy", "plot_test_loss", "plot_seed_spread",
            "plot_seed_spreads", "plot_trajectories"]
 
 
@@ -26,6 +26,22 @@ BOOK_STYLE = {
     "xtick.labelsize": 10, "ytick.labelsize": 10, "figure.dpi": 100, "savefig.dpi": 200,
     "figure.figsize": (9.0, 3.8), "axes.grid": True, "grid.alpha": 0.3,
 }
+
+
+# The PNG text chunk that carries an image's smallest text, in the image's own pixels:
+# the book's look tests read it and scale it to the size the page draws the image at.
+TEXT_KEY = "gdlib:smallest-text-px"
+
+
+def smallest_text(fig, dpi=None):
+    """The height of the smallest text ``fig`` shows, in pixels of an image of it rendered
+    at ``dpi`` (default ``fig.dpi``): font size in points times dpi / 72.  ``None`` when
+    the figure shows no text."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * (dpi or fig.dpi) / 72 if sizes else None
 
 
 def use_book_style():
@@ -78,7 +94,7 @@ def _mark_divergence(ax, h, color):
         return
     ax.plot([last], [y], marker="x", ms=10, mew=2, color=color)
     ax.annotate(f"diverged at {h.diverged_at}", (last, y), textcoords="offset points",
-                xytext=(5, 5), color=color, fontsize=8)
+                xytext=(5, 5), color=color, fontsize=9.5)
 
 
 def plot_accuracy(histories, labels, ax=None):
@@ -182,5 +198,5 @@ def plot_trajectories(surface, paths, ax=None, levels=30):
     ax.set_ylim(surface.ylim)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9.5)
     return ax

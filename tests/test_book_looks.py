@@ -9,14 +9,19 @@ readable.  Each page is opened once (``reader_page``) and looked at at several w
 Needs a built book (``make book``); ``GDLIB_BOOK_HTML`` points at another build.
 """
 
+import base64
+import io
 import json
 import os
 import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from support import PAGES, PANEL_PAGES, teacher_secrets
 from widget_pages import wait_for_panels
+
+from gdlib.plots import TEXT_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -87,13 +92,55 @@ def test_every_image_keeps_its_proportions(reader_page, doc):
                                      f"{image['natural']:.2f}:1")
 
 
+IMAGES_JS = """() => [...document.querySelectorAll('article.bd-article img')]
+  .filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)
+  .map(i => ({src: i.getAttribute('src'), natural: i.naturalWidth,
+              drawn: i.getBoundingClientRect().width, alt: i.getAttribute('alt') || ''}))"""
+
+SMALLEST_TEXT = {390: 7, 1280: 9}             # CSS px, as the page draws the image
+
+
+_TEXT_SEEN = {}
+
+
+def smallest_text_px(doc, src):
+    """The ``plots.TEXT_KEY`` a book image carries: its smallest text in its own pixels."""
+    _seen = _TEXT_SEEN
+    if src not in _seen:
+        if src.startswith("data:image/png;base64,"):
+            data = base64.b64decode(src.split(",", 1)[1])
+        else:
+            data = ((HTML / doc).parent / src).read_bytes()
+        text = Image.open(io.BytesIO(data)).text.get(TEXT_KEY) if data[:4] == b"\x89PNG" else None
+        _seen[src] = None if text is None else float(text)
+    return _seen[src]
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_the_text_in_every_figure_is_large_enough_to_read(reader_page, doc):
+    """Font size in points x dpi / 72 (what the PNG says) x drawn / natural width."""
+    page = reader_page(doc)
+    for width, least in SMALLEST_TEXT.items():
+        at_width(page, width)
+        for image in page.evaluate(IMAGES_JS):
+            text = smallest_text_px(doc, image["src"])
+            where = f"{doc} at {width} px: {image['alt'][:60] or image['src'][-40:]!r}"
+            assert text is not None, f"{where}: the PNG does not say its smallest text"
+            shown = text * image["drawn"] / image["natural"]
+            assert shown >= least, f"{where}: its smallest text is drawn {shown:.1f} px high"
+
+
 # -- a phone -------------------------------------------------------------------------
 
 OVERFLOW_JS = """() => {
   const page = document.documentElement.scrollWidth;
+  // a picture may be wider than a phone inside a box that scrolls sideways: the box must fit
+  const shown = e => { for (let p = e.parentElement; e.tagName === 'IMG' && p; p = p.parentElement)
+                         if (getComputedStyle(p).overflowX === 'auto') return p;
+                       return e; };
   const controls = [...document.querySelectorAll(
       '.gdlib-panel .widget-label, .gdlib-panel .widget-readout, .gdlib-panel .slider-container,'
-      + ' .gdlib-panel select, .gdlib-panel img')]
+      + ' .gdlib-panel select, .gdlib-panel img')].map(shown)
     .filter(e => e.getBoundingClientRect().width > 0)
     .filter(e => { const r = e.getBoundingClientRect();
                    return r.left < -1 || r.right > innerWidth + 1; })

@@ -866,3 +866,26 @@ def test_a_live_panel_keeps_the_axes_of_its_stored_grid(monkeypatch):
     assert shown and all(np.allclose(lim, expected.union(figure.grid_limits([panel.history])))
                          for lim in shown[-1:])
     assert shown[-1][0] <= expected[0] and shown[-1][1] >= expected[1]
+
+
+def test_a_picture_says_the_size_of_its_smallest_text():
+    import io
+
+    from PIL import Image
+
+    from gdlib.plots import TEXT_KEY, smallest_text
+    from gdlib.widgets.render import new_figure, to_png
+
+    fig = new_figure((4, 3))                      # 144 px per inch: 2x of 72
+    ax = fig.subplots()
+    ax.plot([0, 1])
+    ax.set_title("small", fontsize=7)
+    ax.tick_params(labelsize=12)
+    assert smallest_text(fig) == 7 * 144 / 72
+    for options in ({}, {"colors": 64, "best": True}):
+        assert Image.open(io.BytesIO(to_png(fig, **options))).text[TEXT_KEY] == "14.00"
+    ax.set_title("")                              # no text left but the ticks
+    assert smallest_text(fig) == 12 * 2
+    bare = new_figure((1, 1))
+    assert smallest_text(bare) is None
+    assert TEXT_KEY not in Image.open(io.BytesIO(to_png(bare))).text

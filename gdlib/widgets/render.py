@@ -21,7 +21,9 @@ import io
 import ipywidgets as w
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, PngImagePlugin
+
+from ..plots import TEXT_KEY, smallest_text
 
 __all__ = ["DISPLAY_DPI", "SCALE", "COLORS", "new_figure", "to_png", "to_jpeg",
            "image_widget", "static_image"]
@@ -55,16 +57,21 @@ def to_png(fig, compress_level=1, draw=True, colors=None, best=False):
     ``colors``: a palette of at most that many colours (no dithering), found by
     a fast octree; ``best``: by median cut, with the densest compression (slow:
     for the precomputed images a page carries, about 2.5x smaller than full colour).
+    The PNG says the size of its smallest text (``plots.TEXT_KEY``) for the look tests.
     """
     image = _pixels(fig, draw)
     buf = io.BytesIO()
     if colors:
         method = Image.Quantize.MEDIANCUT if best else Image.Quantize.FASTOCTREE
         image = image.quantize(colors=colors, method=method, dither=Image.Dither.NONE)
+    info = PngImagePlugin.PngInfo()
+    text = smallest_text(fig)
+    if text is not None:
+        info.add_text(TEXT_KEY, f"{text:.2f}")
     if best:
-        image.save(buf, format="png", optimize=True)
+        image.save(buf, format="png", optimize=True, pnginfo=info)
     else:
-        image.save(buf, format="png", compress_level=compress_level)
+        image.save(buf, format="png", compress_level=compress_level, pnginfo=info)
     return buf.getvalue()
 
 
