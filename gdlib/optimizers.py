@@ -298,9 +298,12 @@ class Adadelta(Optimizer):
     """Adadelta, eq. (12), (13) and (15) (Zeiler 2012).
 
     ``Eg2  = (1 - gamma) * Eg2 + gamma * g*g``
-    ``dw   = - sqrt(Edw2 + eps) / sqrt(Eg2 + eps) * g``       (eq. 15, one root below)
+    ``dw   = - sqrt(Edw2 + eps) / sqrt(Eg2 + eps) * g``       (eq. 15)
     ``Edw2 = (1 - gamma) * Edw2 + gamma * dw*dw``
     ``w    = w + lr * dw``
+
+    The code takes one square root of the quotient, which equals the quotient of
+    the two roots and costs one root less.
 
     Eq. (15) has no learning rate: the default ``lr=1.0`` is exactly the
     paper's method.  Libraries (PyTorch) multiply the step by ``lr``; the paper's
