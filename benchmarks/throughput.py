@@ -14,8 +14,8 @@ and the optimizers as the book configures them (Fig. 7's settings, built with
 * the wall time of one MNIST-sized epoch through ``gdlib.train.train``;
 * what the readable update rules cost: each optimizer's ``step`` on the
   network's parameters (and on the explorer's 2-vector) timed against the
-  in-place form gdlib used before (``PREVIOUS_FORM`` below, kept here only as
-  that baseline), and whether both give the same bits;
+  in-place form gdlib used before (``benchmarks/previous_updates.py``, kept
+  only as that baseline), and whether both give the same bits;
 * the machine's load average before and after, since others share it.
 
 Data are synthetic MNIST-sized arrays: throughput does not depend on the pixels.
@@ -29,6 +29,7 @@ import statistics
 import time
 
 import numpy as np
+from previous_updates import PREVIOUS_FORM, previous_step
 
 from gdlib.data import Dataset
 from gdlib.mlp import MLP
@@ -106,81 +107,6 @@ class Steps:
                 loss.backward()
                 self.topt.step()
                 loss.item()                      # gdlib returns the loss every step too
-
-
-# -- the baseline: the in-place update rules gdlib used before -----------------------
-# Until the rules were rewritten to read as the book shows them, every step wrote
-# into preallocated scratch arrays with ``out=``, allocating nothing.  Kept here only
-# to measure what the readable form costs; gdlib runs ``Optimizer._update``.
-
-def _previous_scaled_gradient(g, acc, eps, lr, out):
-    np.add(acc, eps, out=out)
-    np.sqrt(out, out=out)
-    np.divide(g, out, out=out)
-    out *= lr
-
-
-def _previous_ema(acc, squared, gamma):
-    acc *= 1.0 - gamma
-    squared *= gamma
-    acc += squared
-
-
-def _previous_sgd(opt, w, g, state, s, _):
-    np.multiply(g, opt.lr, out=s)
-    w -= s
-
-
-def _previous_momentum(opt, w, g, state, s, _):
-    v = state["v"]
-    v *= opt.momentum
-    np.multiply(g, opt.lr, out=s)
-    v += s
-    w -= v
-
-
-def _previous_adagrad(opt, w, g, state, s, _):
-    np.multiply(g, g, out=s)
-    state["G"] += s
-    _previous_scaled_gradient(g, state["G"], opt.eps, opt.lr, out=s)
-    w -= s
-
-
-def _previous_rmsprop(opt, w, g, state, s, _):
-    np.multiply(g, g, out=s)
-    _previous_ema(state["Eg2"], s, opt.gamma)
-    _previous_scaled_gradient(g, state["Eg2"], opt.eps, opt.lr, out=s)
-    w -= s
-
-
-def _previous_adadelta(opt, w, g, state, s, denom):
-    np.multiply(g, g, out=s)
-    _previous_ema(state["Eg2"], s, opt.gamma)
-    np.add(state["Eg2"], opt.eps, out=denom)
-    np.add(state["Edw2"], opt.eps, out=s)
-    s /= denom
-    np.sqrt(s, out=s)
-    s *= g
-    np.multiply(s, s, out=denom)
-    _previous_ema(state["Edw2"], denom, opt.gamma)
-    if opt.lr != 1.0:
-        s *= opt.lr
-    w -= s
-
-
-PREVIOUS_FORM = {"sgd": _previous_sgd, "momentum": _previous_momentum,
-                 "adagrad": _previous_adagrad, "rmsprop": _previous_rmsprop,
-                 "adadelta": _previous_adadelta}
-
-
-def previous_step(opt, rule, params, grads, scratch):
-    """``opt.step`` with the previous in-place ``rule``: same state, two scratch arrays."""
-    for name, w in params.items():
-        if name not in opt.state:
-            opt.state[name] = {s: np.zeros_like(w) for s in opt.state_names}
-            scratch[name] = (np.empty_like(w), np.empty_like(w))
-        rule(opt, w, grads[name], opt.state[name], *scratch[name])
-    opt.steps += 1
 
 
 def _stepper(name, form, start, gradients):
@@ -358,7 +284,7 @@ def main(argv=None):
         print("step time relative to SGD: " + ", ".join(
             f"{n} {sgd / rates[256, n][0]:.2f}x" for n in names if n != "sgd"))
     print("\none step of each update rule, readable (gdlib) against the previous in-place "
-          "form (baseline kept in this script), median microseconds:")
+          "form (benchmarks/previous_updates.py), median microseconds:")
     with np.errstate(all="ignore"):
         forms = update_forms(names, repeats, budget)
     if 256 in batch_sizes:
