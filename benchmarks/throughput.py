@@ -12,6 +12,10 @@ and the optimizers as the book configures them (Fig. 7's settings, built with
 * the float32 matrix-multiply rate (the ceiling) and the share of it that a
   batch-256 SGD step reaches; each adaptive step's cost relative to SGD's;
 * the wall time of one MNIST-sized epoch through ``gdlib.train.train``;
+* what the readable update rules cost: each optimizer's ``step`` on the
+  network's parameters (and on the explorer's 2-vector) timed against the
+  in-place form gdlib used before (``benchmarks/previous_updates.py``, kept
+  only as that baseline), and whether both give the same bits;
 * the machine's load average before and after, since others share it.
 
 Data are synthetic MNIST-sized arrays: throughput does not depend on the pixels.
@@ -25,6 +29,7 @@ import statistics
 import time
 
 import numpy as np
+from previous_updates import PREVIOUS_FORM, previous_step
 
 from gdlib.data import Dataset
 from gdlib.mlp import MLP
@@ -102,6 +107,67 @@ class Steps:
                 loss.backward()
                 self.topt.step()
                 loss.item()                      # gdlib returns the loss every step too
+
+
+def _stepper(name, form, start, gradients):
+    """``run(k)``: k steps of optimizer ``name`` in ``form`` over the cycled ``gradients``;
+    ``run.result()`` gives its parameters and state."""
+    opt, scratch, done = make_optimizer(CONFIGS[name]), {}, [0]
+    params = {n: a.copy() for n, a in start.items()}
+
+    def run(k):
+        for _ in range(k):
+            grads = gradients[done[0] % len(gradients)]
+            done[0] += 1
+            if form == "readable":
+                opt.step(params, grads)
+            else:
+                previous_step(opt, PREVIOUS_FORM[name], params, grads, scratch)
+
+    run.result = lambda: (params, opt.state)
+    return run
+
+
+def _same_bits(name, start, gradients):
+    """True if 3 x len(gradients) steps of both forms leave the same bits everywhere."""
+    results = []
+    for form in ("readable", "previous"):
+        run = _stepper(name, form, start, gradients)
+        run(3 * len(gradients))
+        results.append(run.result())
+    (p1, s1), (p2, s2) = results
+    return (all(np.array_equal(p1[n], p2[n]) for n in p1)
+            and all(np.array_equal(s1[n][k], s2[n][k]) for n in s1 for k in s1[n]))
+
+
+def update_forms(names, repeats, budget):
+    """Median microseconds of one ``step`` in the readable and the previous form, per
+    optimizer: ``{(where, name): (readable, previous, same bits)}``."""
+    rng = np.random.default_rng(2)
+    layers = range(1, len(SIZES))
+    problems = {"network": ({f"W{k}": (SIZES[k - 1], SIZES[k]) for k in layers}
+                            | {f"b{k}": (SIZES[k],) for k in layers}, np.float32),
+                "2-vector": ({"w": (2,)}, np.float64)}      # as train and toy run them
+    out = {}
+    for where, (shapes, dtype) in problems.items():
+        gradients = [{n: (rng.standard_normal(s) * 10.0 ** rng.integers(-4, 1)).astype(dtype)
+                      for n, s in shapes.items()} for _ in range(20)]
+        start = {n: rng.standard_normal(s).astype(dtype) for n, s in shapes.items()}
+        for name in names:
+            runs = {form: _stepper(name, form, start, gradients)
+                    for form in ("readable", "previous")}
+            k = steps_for(runs["readable"], budget)
+            runs["previous"](2)
+            times = {form: [] for form in runs}
+            for _ in range(repeats):
+                for form, run in runs.items():
+                    times[form].append(timed(run, k) / k * 1e6)
+            r, p = (statistics.median(times[form]) for form in runs)
+            out[where, name] = r, p, _same_bits(name, start, gradients)
+            print(f"  {where:8s}  {name:9s} readable {r:8.1f} us   previous {p:8.1f} us   "
+                  f"ratio {r / p:.2f}   "
+                  f"{'bit-identical' if out[where, name][2] else 'DIFFERENT BITS'}", flush=True)
+    return out
 
 
 def timed(run, k):
@@ -217,6 +283,15 @@ def main(argv=None):
               f"GFLOP/s = {reached / ceiling:.0%} of the matmul rate")
         print("step time relative to SGD: " + ", ".join(
             f"{n} {sgd / rates[256, n][0]:.2f}x" for n in names if n != "sgd"))
+    print("\none step of each update rule, readable (gdlib) against the previous in-place "
+          "form (benchmarks/previous_updates.py), median microseconds:")
+    with np.errstate(all="ignore"):
+        forms = update_forms(names, repeats, budget)
+    if 256 in batch_sizes:
+        extra = {n: (forms["network", n][0] - forms["network", n][1]) * 1e-6
+                 / (256 / rates[256, n][0]) for n in names}   # seconds over a step's seconds
+        print("the readable rule's share of a batch-256 training step: "
+              + ", ".join(f"{n} {e:+.1%}" for n, e in extra.items()))
     print(f"\none epoch through gdlib.train.train (SGD, batch 256): "
           f"{epoch_seconds(max(1, repeats // 2), x, t):.2f} s (median)")
     print(f"\nload average: {load0:.2f} at the start, {os.getloadavg()[0]:.2f} at the end "

@@ -12,8 +12,12 @@ bad value raises ``ValueError`` naming the parameter and its range).  State is c
 first step for each parameter name and kept in ``opt.state[name]``, a dict
 whose keys are the symbols of the paper's equations (``v``, ``G``, ``Eg2``,
 ``Edw2``), so a notebook can plot it.  Updates are in place and keep the
-parameters' dtype; the only extra memory is the state the equation needs and
-one scratch array per parameter (two for Adadelta), allocated once.
+parameters' dtype.  Each ``_update`` is the equation as the book shows it
+(``gdlib.book.show_code``), written with NumPy's operators, and it is the code
+that runs; while a step runs it needs up to four parameter-sized temporaries
+beside the state (``tests/test_optimizers.py`` states how many per method,
+``benchmarks/throughput.py`` measures what they cost).  ``x[...] = ...`` writes
+the new value into the state array ``x`` itself.
 
 Conventions (they differ from PyTorch in places; the book has a table):
 
@@ -99,13 +103,12 @@ def window_from_gamma(gamma):
 
 
 class Optimizer:
-    """Base class: per-parameter state and scratch buffers, created lazily."""
+    """Base class: per-parameter state, created lazily; ``_update`` is the method's rule."""
 
     key: str = ""              # the TrainConfig name; a subclass with one registers itself
     title: str = ""            # the name as the book prints it
     hyperparameters: tuple = ()  # Hyper, in the order the book lists them
     state_names: tuple = ()
-    scratch_count = 1    # parameter-sized scratch arrays the update needs
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -136,27 +139,25 @@ class Optimizer:
     def __init__(self):
         self.state = {}      # name -> {symbol: ndarray}, visible for plots
         self.steps = 0       # number of completed step() calls
-        self._scratch = {}   # name -> tuple of ndarrays, reused every step
 
     def step(self, params, grads):
         """Update every array in ``params`` in place from the same-named ``grads``."""
         for name, w in params.items():
             g = grads[name]
-            if name not in self.state:
-                self.state[name] = {s: np.zeros_like(w) for s in self.state_names}
-                self._scratch[name] = tuple(np.empty_like(w) for _ in range(self.scratch_count))
             if g.shape != w.shape:
                 raise ValueError(f"gradient {name!r} has shape {g.shape}, parameter {w.shape}")
-            self._update(w, g, self.state[name], *self._scratch[name])
+            if name not in self.state:
+                self.state[name] = {s: np.zeros_like(w) for s in self.state_names}
+            self._update(w, g, self.state[name])
         self.steps += 1
 
     def reset(self):
         """Forget all state, as if no step had been taken."""
         self.state.clear()
-        self._scratch.clear()
         self.steps = 0
 
-    def _update(self, w, g, state, s):
+    def _update(self, w, g, state):
+        """Update the weights ``w`` in place from their gradient ``g`` and ``state``."""
         raise NotImplementedError
 
     def _hyper(self):
@@ -182,9 +183,8 @@ class SGD(Optimizer):
         super().__init__()
         self.lr = LR.check(lr)
 
-    def _update(self, w, g, state, s):
-        np.multiply(g, self.lr, out=s)
-        w -= s
+    def _update(self, w, g, state):
+        w -= self.lr * g                                      # eq. (6)-(8)
 
     def _hyper(self):
         return {"lr": self.lr}
@@ -215,11 +215,9 @@ class Momentum(Optimizer):
         (eq. 9: v = m v + eta g tends to eta g/(1 - m))."""
         return lr / (1.0 - momentum)
 
-    def _update(self, w, g, state, s):
+    def _update(self, w, g, state):
         v = state["v"]
-        v *= self.momentum
-        np.multiply(g, self.lr, out=s)
-        v += s
+        v[...] = self.momentum * v + self.lr * g              # eq. (9)
         w -= v
 
     def _hyper(self):
@@ -246,31 +244,13 @@ class AdaGrad(Optimizer):
         self.lr = LR.check(lr)
         self.eps = self.hyper("eps").check(eps)
 
-    def _update(self, w, g, state, s):
+    def _update(self, w, g, state):
         G = state["G"]
-        np.multiply(g, g, out=s)
-        G += s
-        _scaled_gradient(g, G, self.eps, self.lr, out=s)
-        w -= s
+        G += g**2                                             # eq. (10)
+        w -= self.lr * (g / np.sqrt(G + self.eps))
 
     def _hyper(self):
         return {"lr": self.lr, "eps": self.eps}
-
-
-def _scaled_gradient(g, acc, eps, lr, out):
-    """``out = lr * g / sqrt(acc + eps)`` without temporaries (eq. 10 and 14)."""
-    np.add(acc, eps, out=out)
-    np.sqrt(out, out=out)
-    np.divide(g, out, out=out)
-    out *= lr
-    return out
-
-
-def _ema_update(acc, value_squared_into, gamma):
-    """Eq. (12) in place: ``acc = (1 - gamma) * acc + gamma * x``, x given squared."""
-    acc *= 1.0 - gamma
-    value_squared_into *= gamma
-    acc += value_squared_into
 
 
 def _resolve_gamma(gamma, window, default=DEFAULT_GAMMA):
@@ -305,11 +285,10 @@ class RMSProp(Optimizer):
         self.gamma = _resolve_gamma(gamma, window)
         self.eps = self.hyper("eps").check(eps)
 
-    def _update(self, w, g, state, s):
-        np.multiply(g, g, out=s)
-        _ema_update(state["Eg2"], s, self.gamma)
-        _scaled_gradient(g, state["Eg2"], self.eps, self.lr, out=s)
-        w -= s
+    def _update(self, w, g, state):
+        Eg2 = state["Eg2"]
+        Eg2[...] = (1 - self.gamma) * Eg2 + self.gamma * g**2    # eq. (12)
+        w -= self.lr * (g / np.sqrt(Eg2 + self.eps))            # eq. (14)
 
     def _hyper(self):
         return {"lr": self.lr, "gamma": self.gamma, "eps": self.eps}
@@ -322,6 +301,9 @@ class Adadelta(Optimizer):
     ``dw   = - sqrt(Edw2 + eps) / sqrt(Eg2 + eps) * g``       (eq. 15)
     ``Edw2 = (1 - gamma) * Edw2 + gamma * dw*dw``
     ``w    = w + lr * dw``
+
+    The code takes one square root of the quotient, which equals the quotient of
+    the two roots and costs one root less.
 
     Eq. (15) has no learning rate: the default ``lr=1.0`` is exactly the
     paper's method.  Libraries (PyTorch) multiply the step by ``lr``; the paper's
@@ -337,7 +319,6 @@ class Adadelta(Optimizer):
     key, title = "adadelta", "Adadelta"
     hyperparameters = (GAMMA, WINDOW, Hyper("eps", 1e-6, "ε"), Hyper("lr", 1.0, "η"))
     state_names = ("Eg2", "Edw2")
-    scratch_count = 2
 
     def __init__(self, *, gamma=None, window=None, eps=1e-6, lr=1.0):
         super().__init__()
@@ -345,21 +326,12 @@ class Adadelta(Optimizer):
         self.eps = self.hyper("eps").check(eps)
         self.lr = self.hyper("lr").check(lr)
 
-    def _update(self, w, g, state, s, denom):
-        Eg2, Edw2 = state["Eg2"], state["Edw2"]
-        np.multiply(g, g, out=s)
-        _ema_update(Eg2, s, self.gamma)
-        # s = sqrt((Edw2 + eps) / (Eg2 + eps)) * g, so that dw = -s   (eq. 15)
-        np.add(Eg2, self.eps, out=denom)
-        np.add(Edw2, self.eps, out=s)
-        s /= denom
-        np.sqrt(s, out=s)
-        s *= g
-        np.multiply(s, s, out=denom)
-        _ema_update(Edw2, denom, self.gamma)
-        if self.lr != 1.0:
-            s *= self.lr
-        w -= s
+    def _update(self, w, g, state):
+        Eg2, Edw2, gamma, eps = state["Eg2"], state["Edw2"], self.gamma, self.eps
+        Eg2[...] = (1 - gamma) * Eg2 + gamma * g**2                 # eq. (12)
+        dw = -np.sqrt((Edw2 + eps) / (Eg2 + eps)) * g               # eq. (15)
+        Edw2[...] = (1 - gamma) * Edw2 + gamma * dw**2              # eq. (12) for dw
+        w += self.lr * dw
 
     def _hyper(self):
         return {"gamma": self.gamma, "eps": self.eps, "lr": self.lr}

@@ -21,8 +21,7 @@ import time
 
 from gdlib.data import load_dataset
 from gdlib.paper import panels
-from gdlib.train import History, train
-from gdlib.widgets.cores import limited_blas
+from gdlib.paper.store import train_as_stored
 
 
 def main(argv=None):
@@ -41,17 +40,15 @@ def main(argv=None):
         spec = panels.PANELS[name]
         grid_start = time.perf_counter()
         trained = 0
+        stored = panels.load_grid(name, strict=False) if args.missing else {}
         for index, config in spec.points():
-            path = panels.grid_path(name, index)
-            if args.missing and path.exists() and History.load(path).config == config:
+            if args.missing and index in stored:
                 continue
-            start = time.perf_counter()
             history = known.get(config)
             if history is None:
-                with limited_blas():     # one thread: the same bits on any machine
-                    history = train(config, data)
+                history = train_as_stored(config, data)   # the same bits on any machine
                 trained += 1
-            how = f"{time.perf_counter() - start:.1f} s" if config not in known else "reused"
+            how = f"{history.meta['seconds']:.1f} s" if config not in known else "reused"
             known[config] = history
             panels.save_grid_run(name, index, history)
             print(f"{name} {index}: {history!r} ({how})", flush=True)

@@ -12,28 +12,23 @@ runs of Fig. 4 and 5) is trained once: the same config gives a bit-identical
 History, so the stored one is saved again under the new figure's name
 (``--remake`` trains every run anew instead).
 
-Every run is trained on one BLAS thread (``gdlib.widgets.cores.limited_blas``):
-a product's sums are split differently on two threads, so only one thread gives
-the same bits on every machine, and the book's check of seed 0 recomputes it so.
+Every run is trained as every stored run is (``gdlib.paper.store.train_as_stored``,
+on one BLAS thread): a product's sums are split differently on two threads, so only
+one thread gives the same bits on every machine, and the book's check of seed 0
+recomputes it so.
 """
 
 import argparse
 import sys
-import time
 
 from gdlib.data import load_dataset
 from gdlib.paper import figures
-from gdlib.train import History, train
-from gdlib.widgets.cores import limited_blas
+from gdlib.paper.store import RESULTS, train_as_stored
 
 
 def stored_runs():
     """Every stored History, by config (for reuse across figures)."""
-    runs = {}
-    for path in sorted(figures.results_dir().glob("*/*.npz")):
-        h = History.load(path)
-        runs[h.config] = h
-    return runs
+    return {h.config: h for h in RESULTS.runs()}
 
 
 def main(argv=None):
@@ -56,15 +51,13 @@ def main(argv=None):
         for seed in args.seeds:
             for label, cfg in figures.figure(name, seed).items():
                 path = figures.result_path(name, label, seed)
-                if args.missing and path.exists() and History.load(path).config == cfg:
+                if args.missing and RESULTS.find(name, f"{label} seed{seed}", cfg):
                     continue
-                start = time.perf_counter()
                 if cfg in known:
                     history = known[cfg]
                 else:
-                    with limited_blas():        # one thread: the same bits on any machine
-                        history = train(cfg, data)
-                how = "reused" if cfg in known else f"{time.perf_counter() - start:.1f} s"
+                    history = train_as_stored(cfg, data)   # the same bits on any machine
+                how = "reused" if cfg in known else f"{history.meta['seconds']:.1f} s"
                 figures.save_run(name, label, history)
                 known[cfg] = history
                 print(f"{name} {label!r} seed {seed}: {history!r} ({how}) -> {path}", flush=True)

@@ -5,7 +5,10 @@ equation, written from the paper (Kang 2020, eq. 9, 10, 12-15) and sharing no
 code with gdlib.
 """
 
+import ast
+import inspect
 import math
+import textwrap
 import tracemalloc
 
 import numpy as np
@@ -372,8 +375,20 @@ def test_momentum_beats_sgd_at_the_same_learning_rate():
 
 # -- memory -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make", MAKERS, ids=IDS)
-def test_steps_allocate_no_parameter_sized_temporaries(make):
+# Each rule is written as the book shows it, with NumPy's operators, so a step makes
+# parameter-sized temporaries (NumPy reuses some within one expression).  At most this
+# many are alive at once during a step, on top of the parameters and the state;
+# benchmarks/throughput.py prints what they cost against in-place code.
+TEMPORARIES = {"sgd": 1,         # lr * g
+               "momentum": 2,    # momentum * v, lr * g
+               "adagrad": 2,     # sqrt(G + eps), g / sqrt(G + eps)
+               "rmsprop": 3,     # eq. (12) then eq. (14), as AdaGrad
+               "adadelta": 4,    # eq. (12), (15) and dw, alive until w has moved
+               "adadelta-lr": 4}
+
+
+@pytest.mark.parametrize("make, kind", list(zip(MAKERS, IDS, strict=True)), ids=IDS)
+def test_steps_allocate_a_stated_number_of_temporaries(make, kind):
     shape = (1000, 1000)
     size = 4 * shape[0] * shape[1]                                # bytes of one float32 array
     rng = np.random.default_rng(0)
@@ -382,12 +397,38 @@ def test_steps_allocate_no_parameter_sized_temporaries(make):
     opt = make()
     tracemalloc.start()
     try:
-        opt.step(params, grads)                                   # warm-up: state, scratch
+        opt.step(params, grads)                                   # warm-up: the state
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
         for _ in range(10):
             opt.step(params, grads)
-        peak = tracemalloc.get_traced_memory()[1]
+        current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak - base < size, f"{(peak - base) / size:.2f} parameter sizes allocated per step"
+    assert current - base < size / 100, "a step kept parameter-sized memory after it ended"
+    assert peak - base < (TEMPORARIES[kind] + 0.01) * size, \
+        f"{(peak - base) / size:.2f} parameter sizes alive at once, {TEMPORARIES[kind]} stated"
+
+
+# -- the code the book shows (book.show_code) ---------------------------------------
+
+# Statements of each rule, as many as the lines of its equations (plus the line that
+# names the state): the book shows this code beside the equation.
+RULE_LENGTH = {SGD: 1, Momentum: 3, AdaGrad: 3, RMSProp: 3, Adadelta: 5}
+
+
+@pytest.mark.parametrize("cls", list(RULE_LENGTH), ids=lambda c: c.__name__)
+def test_the_shown_rule_is_self_contained_and_short(cls):
+    rule = ast.parse(textwrap.dedent(inspect.getsource(cls._update))).body[0]
+    body = [s for s in rule.body if not isinstance(s, ast.Expr)]        # no docstring
+    assert len(body) <= RULE_LENGTH[cls], ast.unparse(rule)
+    known = {a.arg for a in rule.args.args} | {"np"}
+    known |= {n.id for n in ast.walk(rule) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Store)}
+    hidden = {n.id for n in ast.walk(rule) if isinstance(n, ast.Name)} - known
+    assert not hidden, f"{cls.__name__}._update calls {hidden}, which the book does not show"
+    on_self = {n.attr for n in ast.walk(rule) if isinstance(n, ast.Attribute)
+               and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    assert on_self <= {h.name for h in cls.hyperparameters}, \
+        f"{cls.__name__}._update uses self.{on_self - {h.name for h in cls.hyperparameters}}"
+    assert "_update" in vars(cls), "the rule is inherited: book.show_code(cls) would hide it"

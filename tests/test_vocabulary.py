@@ -97,7 +97,7 @@ def half_step():
             super().__init__()
             self.lr = self.hyper("lr").check(lr)
 
-        def _update(self, w, g, state, s):
+        def _update(self, w, g, state):
             w -= 0.5 * self.lr * g
 
     try:

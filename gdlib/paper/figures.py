@@ -7,7 +7,9 @@ written down once.  ``scripts/make_results.py`` trains every figure for
 with ``load_figure`` and recomputes seed 0 with ``check_against_stored`` to
 show that the stored numbers still come out of the code.
 
-The results folder is, in order: the ``root`` argument of each function, the
+The files are kept by ``gdlib.paper.store`` (``RESULTS``), which owns their
+paths, saving, loading and the one comparison with a recomputed run.  The
+results folder is, in order: the ``root`` argument of each function, the
 environment variable ``GDLIB_RESULTS``, or the ``results/`` folder shipped
 inside this package (``gdlib/paper/results``), so an installed gdlib finds
 them as well as a checkout does.
@@ -16,26 +18,29 @@ them as well as a checkout does.
 import hashlib
 import json
 import os
-import platform
-import re
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from ..metrics import final_loss
-from ..train import History, TrainConfig, train
-from ..widgets.cores import BLAS_THREADS, limited_blas
+from ..train import History, TrainConfig
+from .store import (
+    ACCURACY_TOLERANCE,
+    CONVERGED_ACCURACY,
+    LOSS_TOLERANCE,
+    RESULTS,
+    Comparison,
+    converged,
+    limited_blas,
+    train_as_stored,
+)
 
 __all__ = ["FIGURES", "SEEDS", "BASE", "STOCHASTIC", "figure", "run_figure", "load_figure",
            "result_path", "results_dir", "save_run", "check_against_stored", "Comparison",
-           "converged", "compare", "limited_blas", "PACKAGED_RESULTS", "CONVERGED_ACCURACY"]
+           "converged", "limited_blas", "PACKAGED_RESULTS", "CONVERGED_ACCURACY",
+           "LOSS_TOLERANCE", "ACCURACY_TOLERANCE"]
 
 SEEDS = (0, 1, 2, 3, 4)
-PACKAGED_RESULTS = Path(__file__).resolve().parent / "results"
-MAKE_RESULTS = "python scripts/make_results.py"
+PACKAGED_RESULTS = RESULTS.default
 
 # Mini-batch runs (Fig. 4-7): 2,000 updates of batch 256, about 8.5 epochs.
 BASE = TrainConfig(batch_size=256, iterations=2000, eval_every=100)
@@ -83,10 +88,10 @@ def run_figure(name, data, seed=0, labels=None):
     executes the chapters three times (HTML, nbval, student edition) trains
     each figure once.  Readers train every run.  Each History's
     ``meta["seconds"]`` says how long its training took (a cached run's, when it
-    was trained: the first execution of the build).  Every run trains on one
-    BLAS thread (``limited_blas``), as the stored ones were made
-    (``scripts/make_results.py``), so that seed 0 can match its stored twin bit
-    for bit on any machine whose processor and NumPy round as this one's.
+    was trained: the first execution of the build).  Every run trains as the
+    stored ones were made (``store.train_as_stored``: one BLAS thread), so that
+    seed 0 can match its stored twin bit for bit on any machine whose processor
+    and NumPy round as this one's.
     """
     data_key = _data_fingerprint(data) if os.environ.get("GDLIB_RUN_CACHE") else None
     return {label: _cached_train(cfg, data, data_key) for label, cfg in figure(name, seed).items()
@@ -96,25 +101,16 @@ def run_figure(name, data, seed=0, labels=None):
 def _cached_train(config, data, data_key):
     folder = os.environ.get("GDLIB_RUN_CACHE")
     if not folder:
-        return _timed_train(config, data)
+        return train_as_stored(config, data)
     key = hashlib.sha256(json.dumps(
         [config.to_dict(), data_key, _code_version()],
         sort_keys=True, default=str).encode()).hexdigest()[:24]
     path = Path(folder) / f"{key}.npz"
     if path.is_file():
         return History.load(path)
-    history = _timed_train(config, data)
+    history = train_as_stored(config, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     history.save(path)                                   # atomic: never a partial file
-    return history
-
-
-def _timed_train(config, data):
-    """``train(config, data)`` on one BLAS thread, with its wall-clock seconds in ``meta``."""
-    start = time.perf_counter()
-    with limited_blas():
-        history = train(config, data)
-    history.meta["seconds"] = time.perf_counter() - start
     return history
 
 
@@ -138,35 +134,24 @@ def _code_version():
     return digest.hexdigest()
 
 
-def _slug(label):
-    return re.sub(r"[^a-z0-9.]+", "-", label.lower()).strip("-")
+def _run_name(label, seed):
+    return f"{label} seed{seed}"
 
 
 def results_dir(root=None):
     """Where the stored runs are: ``root``, else ``$GDLIB_RESULTS``, else the packaged folder."""
-    if root is not None:
-        return Path(root)
-    env = os.environ.get("GDLIB_RESULTS")
-    if env:
-        if not os.path.isabs(env):
-            raise ValueError(f"GDLIB_RESULTS must be an absolute path, got {env!r}")
-        return Path(env)
-    return PACKAGED_RESULTS
+    return RESULTS.folder(root)
 
 
 def result_path(name, label, seed, root=None):
     """The file that stores seed ``seed`` of run ``label`` of figure ``name``."""
-    return results_dir(root) / name / f"{_slug(label)}-seed{seed}.npz"
+    return RESULTS.path(name, _run_name(label, seed), root)
 
 
 def save_run(name, label, history, root=None):
-    """Store one History with a note of what produced it."""
-    path = result_path(name, label, history.config.seed, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    history.meta = {"figure": name, "label": label, "gdlib": __version__,
-                    "numpy": np.__version__, "machine": platform.machine(),
-                    "blas_threads": BLAS_THREADS, "made_by": "scripts/make_results.py"}
-    return history.save(path)
+    """Store one History (atomically) with a note of what produced it."""
+    return RESULTS.save(name, _run_name(label, history.config.seed), history,
+                        {"figure": name, "label": label}, root)
 
 
 def load_figure(name, seeds=SEEDS, root=None):
@@ -176,51 +161,9 @@ def load_figure(name, seeds=SEEDS, root=None):
     makes it; a stored file whose config differs from ``FIGURES`` raises
     ``ValueError`` (it was made by other code and must be recomputed).
     """
-    out = {}
-    for label, cfg in FIGURES[name].items():
-        runs = []
-        for seed in seeds:
-            path = result_path(name, label, seed, root)
-            if not path.exists():
-                raise FileNotFoundError(
-                    f"{path} is missing: make it with `{MAKE_RESULTS} {name}` from the "
-                    "repository (or set GDLIB_RESULTS to a folder that holds it)")
-            h = History.load(path)
-            if h.config != cfg.replace(seed=seed):
-                raise ValueError(f"{path} was made with a different config; "
-                                 f"recompute it with `{MAKE_RESULTS} {name}`")
-            runs.append(h)
-        out[label] = runs
-    return out
-
-
-@dataclass
-class Comparison:
-    """How a recomputed run compares with its stored twin."""
-
-    label: str
-    identical: bool         # every recorded number bit-for-bit equal
-    loss_rel_diff: float    # relative difference of final_loss
-    acc_diff: float         # absolute difference of the final test accuracy
-    ok: bool                # within the tolerances
-
-    def __repr__(self):
-        return (f"{self.label}: identical={self.identical}, final-loss diff "
-                f"{self.loss_rel_diff:.2%}, accuracy diff {self.acc_diff:.4f}, ok={self.ok}")
-
-
-# BLAS rounding differs between processors and grows over thousands of
-# updates, so a recomputed run is compared by its summary, not bit for bit.
-LOSS_TOLERANCE = 0.10      # relative, on the mean loss of the last 10 % of iterations
-ACCURACY_TOLERANCE = 0.01  # absolute, on the final test accuracy
-# A run that fails (diverges, or ends below this test accuracy) is chaotic: where
-# it ends is not reproducible across processors, only that it fails.
-CONVERGED_ACCURACY = 0.90
-
-
-def converged(history):
-    """True if the run did not diverge and ended at ``CONVERGED_ACCURACY`` or better."""
-    return not history.diverged and float(history.test_acc[-1]) >= CONVERGED_ACCURACY
+    return {label: [RESULTS.load(name, _run_name(label, seed), cfg.replace(seed=seed), root)
+                    for seed in seeds]
+            for label, cfg in FIGURES[name].items()}
 
 
 def _twin(label, history, stored):
@@ -234,31 +177,13 @@ def _twin(label, history, stored):
     seeds = sorted(run.config.seed for run in runs)
     raise LookupError(
         f"no stored twin of {label!r} for seed {history.config.seed} with this config "
-        f"(stored seeds: {seeds}); store it with `{MAKE_RESULTS}`")
-
-
-def compare(label, live, stored, succeeded=converged):
-    """How a recomputed run compares with its stored twin: the one comparison of stored
-    runs (figure results here, the panels' grids in ``gdlib.paper.panels``).
-
-    A twin that ``succeeded`` must be matched within the tolerances by a run that
-    succeeded too; a twin that failed must fail again (where a failed run ends is
-    not reproducible).  ``succeeded`` defaults to ``converged``; the grids' short
-    runs count as succeeded when they did not diverge.
-    """
-    loss_diff = abs(final_loss(live) - final_loss(stored)) / final_loss(stored)
-    acc_diff = abs(float(live.test_acc[-1]) - float(stored.test_acc[-1]))
-    if succeeded(stored):
-        ok = succeeded(live) and loss_diff <= LOSS_TOLERANCE and acc_diff <= ACCURACY_TOLERANCE
-    else:
-        ok = not succeeded(live)
-    return Comparison(label, live.equals(stored), loss_diff, acc_diff, ok)
+        f"(stored seeds: {seeds}); store it with `python {RESULTS.script}`")
 
 
 def check_against_stored(live, stored):
     """Compare recomputed Histories (``label -> History``) with stored ones of the same seed.
 
     A converged run must match its twin within the tolerances; a failed one
-    (diverged or below ``CONVERGED_ACCURACY``) must fail too (``compare``).
+    (diverged or below ``CONVERGED_ACCURACY``) must fail too (``RESULTS.compare``).
     """
-    return [compare(label, h, _twin(label, h, stored)) for label, h in live.items()]
+    return [RESULTS.compare(label, h, _twin(label, h, stored)) for label, h in live.items()]

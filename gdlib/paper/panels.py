@@ -14,32 +14,32 @@ the stored grid of the panel drawn into images, after recomputing the grid's
 build if they differ beyond the tolerances of the stored results).  Explorer
 grids are computed during the build: toy runs take milliseconds.
 
-MNIST grids are stored like ``results/``: one History per grid point in
+MNIST grids are kept by the same store as the figures' results
+(``gdlib.paper.store``, ``GRIDS``): one History per grid point in
 ``grids/<panel>/``, made by ``scripts/make_grids.py``, each carrying the config
-that made it.  Every panel trains short runs (``SHORT``: 200 updates, tested
-on 2,000 images every 40), so that a live retrain answers within 2.5 s as a
-reader feels it in JupyterLab on a two-core machine (benchmarks/widgets_lab.py).
+that made it, made and recomputed on one BLAS thread.  Every panel trains
+short runs (``SHORT``: 200 updates, tested on 2,000 images every 40), so that a
+live retrain answers within 2.5 s as a reader feels it in JupyterLab on a
+two-core machine (benchmarks/widgets_lab.py).
 """
 
 import sys
 import time
-from pathlib import Path
 
 from IPython.display import display
 
-from .. import __version__
 from ..optimizers import gamma_from_window
-from ..train import History, TrainConfig, train
+from ..train import TrainConfig
 from ..widgets import Axis, ExplorerSpec, PanelSpec, ToySetting, panel_for, static_mode
-from ..widgets.cores import limited_blas
 from ..widgets.labels import run_label
 from ..widgets.static import payload_bytes
-from .figures import compare, load_figure
+from .figures import load_figure
+from .store import GRIDS, StoredRunMismatch, StoredRunMissing, train_as_stored
 
 __all__ = ["PANELS", "EXPLORERS", "SPECS", "SHORT", "GRIDS_DIR", "show", "build", "load_grid",
-           "grid_path", "save_grid_run", "check_grid", "GridDrift"]
+           "grid_path", "save_grid_run", "check_grid", "compare_run", "GridDrift"]
 
-GRIDS_DIR = Path(__file__).resolve().parent / "grids"
+GRIDS_DIR = GRIDS.default
 
 # Every MNIST panel: 200 updates on all 60,000 training images, tested on 2,000.  (With
 # 300 updates a retrain took 2.2-3.4 s in JupyterLab on a busy two-core machine.)
@@ -148,26 +148,23 @@ class GridDrift(AssertionError):
     """A recomputed grid point no longer matches its stored run."""
 
 
-def _changes_slug(changes):
+def _point_name(name, index):
+    """What grid point ``index`` of panel ``name`` changes in the base, as a file name."""
+    changes = {}
+    for axis, i in zip(PANELS[name].grid, index, strict=True):
+        changes.update(axis.changes(i))
     return "_".join(f"{k}-{v}" for k, v in sorted(changes.items())) or "base"
 
 
 def grid_path(name, index, root=None):
     """Where the History of grid point ``index`` of panel ``name`` is stored."""
-    spec = PANELS[name]
-    changes = {}
-    for axis, i in zip(spec.grid, index, strict=True):
-        changes.update(axis.changes(i))
-    return Path(root or GRIDS_DIR) / name / f"{_changes_slug(changes)}.npz"
+    return GRIDS.path(name, _point_name(name, index), root)
 
 
 def save_grid_run(name, index, history, root=None):
-    """Store one grid point's History with a note of what made it."""
-    path = grid_path(name, index, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    history.meta = {"panel": name, "index": list(index), "gdlib": __version__,
-                    "made_by": "scripts/make_grids.py"}
-    return history.save(path)
+    """Store one grid point's History (atomically) with a note of what made it."""
+    return GRIDS.save(name, _point_name(name, index), history,
+                      {"panel": name, "index": list(index)}, root)
 
 
 def load_grid(name, root=None, strict=True):
@@ -179,31 +176,23 @@ def load_grid(name, root=None, strict=True):
     """
     grid = {}
     for index, config in PANELS[name].points():
-        path = grid_path(name, index, root)
-        if not path.exists():
+        try:
+            grid[index] = GRIDS.load(name, _point_name(name, index), config, root)
+        except (StoredRunMissing, StoredRunMismatch):
             if strict:
-                raise FileNotFoundError(
-                    f"{path} is missing: run `python scripts/make_grids.py {name}`")
-            continue
-        history = History.load(path)
-        if history.config != config:
-            if strict:
-                raise ValueError(f"{path} was made with a different config; recompute it "
-                                 f"with `python scripts/make_grids.py {name}`")
-            continue
-        grid[index] = history
+                raise
     return grid
 
 
 def compare_run(label, live, stored):
-    """How a recomputed grid point compares with its stored twin (``figures.compare``).
+    """How a recomputed grid point compares with its stored twin (``GRIDS.compare``).
 
     Short runs rarely reach the accuracy at which stored results count as
     converged, so a run succeeds when it does not diverge: every such run is held
     to the tolerances of the stored results; a stored run that diverged must
     diverge again.
     """
-    return compare(label, live, stored, succeeded=lambda h: not h.diverged)
+    return GRIDS.compare(label, live, stored)
 
 
 def check_grid(name, data, grid=None):
@@ -214,10 +203,8 @@ def check_grid(name, data, grid=None):
     spec = PANELS[name]
     grid = load_grid(name) if grid is None else grid
     config = spec.point(*spec.check)
-    start = time.perf_counter()
-    with limited_blas():             # one BLAS thread, as the grid was made
-        live = train(config, data)
-    seconds = time.perf_counter() - start
+    live = train_as_stored(config, data)     # one BLAS thread, as the grid was made
+    seconds = live.meta["seconds"]
     result = compare_run(run_label(config, ("optimizer", *spec.controls)), live,
                          grid[spec.check])
     if not result.ok:
