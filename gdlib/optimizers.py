@@ -375,7 +375,7 @@ BETA1 = Hyper("beta1", 0.9, "β₁", 0.0, 1.0, low_open=False)
 BETA2 = Hyper("beta2", 0.999, "β₂", 0.0, 1.0, low_open=False)
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient (Nesterov 1983), in the form of Bengio et al. (2013).
 
     ``v = momentum * v + lr * g;  w = w - (momentum * v + lr * g)``
@@ -385,18 +385,12 @@ class Nesterov(Optimizer):
     taken at the current weights, as every other optimizer here takes it: the step is
     the new velocity looked one step further.  This is PyTorch's ``SGD(nesterov=True)``
     (which writes ``b = mu * b + g;  w -= lr * (g + mu * b)``; the same while ``lr`` is
-    constant), with the learning rate inside the velocity as in eq. (9).
-    State: ``v``, the velocity, starting at zero.
+    constant), with the learning rate inside the velocity as in eq. (9).  Its
+    hyperparameters, state ``v`` and effective rate are ``Momentum``'s; only the
+    step differs.
     """
 
     key, title = "nesterov", "Nesterov"
-    hyperparameters = (LR, MOMENTUM)
-    state_names = ("v",)
-
-    def __init__(self, *, lr=0.01, momentum=0.9):
-        super().__init__()
-        self.lr = LR.check(lr)
-        self.momentum = MOMENTUM.check(momentum)
 
     def _update(self, w, g, state, s):
         v = state["v"]
@@ -406,9 +400,6 @@ class Nesterov(Optimizer):
         w -= s
         np.multiply(v, self.momentum, out=s)
         w -= s                              # w = w - lr g - momentum v
-
-    def _hyper(self):
-        return {"lr": self.lr, "momentum": self.momentum}
 
 
 class Adam(Optimizer):
