@@ -1,4 +1,8 @@
-"""The gradient-descent methods of Kang (2020), eq. (6) to (18).
+"""The gradient-descent methods of Kang (2020), eq. (6) to (18), and three after it.
+
+After the paper (chapter 9): ``Nesterov`` (Nesterov 1983, in the form of Bengio
+et al. 2013), ``Adam`` (Kingma and Ba 2015) and ``AdamW`` (Loshchilov and
+Hutter 2019), on the same contract.
 
 Every optimizer follows one contract::
 
@@ -43,8 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adadelta", "Hyper", "REGISTRY",
-           "gamma_from_window", "window_from_gamma", "DEFAULT_GAMMA"]
+__all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adadelta", "Nesterov", "Adam",
+           "AdamW", "Hyper", "REGISTRY", "gamma_from_window", "window_from_gamma", "DEFAULT_GAMMA"]
 
 DEFAULT_GAMMA = 0.1      # the paper's Fig. 7 setting: window 19 (eq. 13)
 REGISTRY = {}            # key -> optimizer class, filled by every subclass that has a key
@@ -335,3 +339,112 @@ class Adadelta(Optimizer):
 
     def _hyper(self):
         return {"gamma": self.gamma, "eps": self.eps, "lr": self.lr}
+
+
+# -- after the paper: Nesterov (1983), Adam (2015), AdamW (2019) --------------------
+
+BETA1 = Hyper("beta1", 0.9, "β₁", 0.0, 1.0, low_open=False)
+BETA2 = Hyper("beta2", 0.999, "β₂", 0.0, 1.0, low_open=False)
+
+
+class Nesterov(Momentum):
+    """Nesterov's accelerated gradient (Nesterov 1983), in the form of Bengio et al. (2013).
+
+    ``v = momentum * v + lr * g;  w = w - (momentum * v + lr * g)``
+
+    Nesterov evaluates the gradient at the look-ahead point ``w - momentum * v``;
+    Bengio et al. rewrite the method in the shifted variable so that the gradient is
+    taken at the current weights, as every other optimizer here takes it: the step is
+    the new velocity looked one step further.  This is PyTorch's ``SGD(nesterov=True)``
+    (which writes ``b = mu * b + g;  w -= lr * (g + mu * b)``; the same while ``lr`` is
+    constant), with the learning rate inside the velocity as in eq. (9).  Its
+    hyperparameters, state ``v`` and effective rate are ``Momentum``'s; only the
+    step differs.
+    """
+
+    key, title = "nesterov", "Nesterov"
+
+    def _update(self, w, g, state, s):
+        v = state["v"]
+        v *= self.momentum
+        np.multiply(g, self.lr, out=s)
+        v += s                              # v = momentum v + lr g
+        w -= s
+        np.multiply(v, self.momentum, out=s)
+        w -= s                              # w = w - lr g - momentum v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba 2015, Algorithm 1), bias correction included.
+
+    ``m = beta1 * m + (1 - beta1) * g``              (a moving average of g, eq. 12's form)
+    ``v = beta2 * v + (1 - beta2) * g*g``            (and of g^2, as RMSProp's Eg2)
+    ``w = w - lr * m_hat / (sqrt(v_hat) + eps)``,  ``m_hat = m / (1 - beta1**t)``,
+    ``v_hat = v / (1 - beta2**t)``
+
+    ``t`` counts this parameter's steps from 1.  Both averages start at zero, so
+    early on they are too small by the factors ``1 - beta**t``: dividing by them is
+    the bias correction.  ``beta`` weighs the *history*, as PyTorch's ``betas``; in the
+    paper's convention the EMA weight is ``gamma = 1 - beta``.  ``eps`` is added
+    outside the root, as in Algorithm 1 and PyTorch (RMSProp here has it inside).
+    ``lr`` defaults to Kingma and Ba's alpha = 0.001.
+    State: ``m``, ``v`` and ``t`` (an integer).
+    """
+
+    key, title = "adam", "Adam"
+    hyperparameters = (Hyper("lr", 0.001, "η"), BETA1, BETA2, Hyper("eps", 1e-8, "ε"))
+    state_names = ("m", "v")
+
+    def __init__(self, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__()
+        self.lr = self.hyper("lr").check(lr)
+        self.beta1 = BETA1.check(beta1)
+        self.beta2 = BETA2.check(beta2)
+        self.eps = self.hyper("eps").check(eps)
+
+    def _update(self, w, g, state, s):
+        m, v = state["m"], state["v"]
+        t = state["t"] = state.get("t", 0) + 1
+        m *= self.beta1
+        np.multiply(g, 1 - self.beta1, out=s)
+        m += s                                  # m = beta1 m + (1 - beta1) g
+        v *= self.beta2
+        np.multiply(g, g, out=s)
+        s *= 1 - self.beta2
+        v += s                                  # v = beta2 v + (1 - beta2) g^2
+        np.divide(v, 1 - self.beta2**t, out=s)  # v_hat
+        np.sqrt(s, out=s)
+        s += self.eps
+        np.divide(m, s, out=s)
+        s *= self.lr / (1 - self.beta1**t)      # lr m_hat / (sqrt(v_hat) + eps)
+        w -= s
+
+    def _hyper(self):
+        return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+class AdamW(Adam):
+    """AdamW (Loshchilov and Hutter 2019, Algorithm 2): Adam with decoupled weight decay.
+
+    ``w = w - lr * weight_decay * w``, then Adam's step (``Adam``) from the gradient
+    of the loss alone.  Adding ``weight_decay * w`` to the gradient instead (L2
+    regularisation) would pass the decay through Adam's division by ``sqrt(v_hat)``,
+    so weights with large gradients would be decayed less; decoupled, every weight
+    shrinks by the same factor ``1 - lr * weight_decay`` per step.  As PyTorch's
+    ``AdamW``, the decay is scaled by ``lr`` (the paper's schedule multiplier eta_t
+    times lambda) and defaults to 0.01.  State: as Adam's.
+    """
+
+    key, title = "adamw", "AdamW"
+    hyperparameters = (*Adam.hyperparameters, Hyper("weight_decay", 0.01, "λ", low_open=False))
+
+    def __init__(self, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        self.weight_decay = self.hyper("weight_decay").check(weight_decay)
+
+    def _update(self, w, g, state, s):
+        w *= 1 - self.lr * self.weight_decay    # decoupled decay
+        super()._update(w, g, state, s)         # Adam's step
+
+    def _hyper(self):
+        return {**super()._hyper(), "weight_decay": self.weight_decay}

@@ -32,12 +32,16 @@ OPTIMIZERS = optimizers.REGISTRY      # key -> class; every Optimizer subclass w
 class TrainConfig:
     """Everything that determines a training run; the book keeps one per experiment."""
 
-    optimizer: str = "sgd"          # one of OPTIMIZERS: sgd, momentum, adagrad, rmsprop, adadelta
+    optimizer: str = "sgd"          # one of OPTIMIZERS: sgd, momentum, adagrad, rmsprop, adadelta,
+                                    # and after the paper nesterov, adam, adamw
     lr: float = 0.01                # eta; for adadelta a multiplier of eq. (15), 1.0 = the paper's
-    momentum: float = 0.9           # momentum only: the weight of the old velocity (eq. 9)
+    momentum: float = 0.9           # momentum/nesterov: the weight of the old velocity (eq. 9)
     gamma: float | None = None      # rmsprop/adadelta: EMA weight of the newest g^2 (eq. 12)
     window: float | None = None     # rmsprop/adadelta: or the window n, gamma = 2/(n+1) (eq. 13)
-    eps: float | None = None        # adagrad/rmsprop/adadelta; None = the optimizer's default
+    eps: float | None = None        # adagrad/rmsprop/adadelta/adam/adamw; None = its default
+    beta1: float | None = None      # adam/adamw: weight of the old m (Kingma and Ba); None = 0.9
+    beta2: float | None = None      # adam/adamw: weight of the old v; None = 0.999
+    weight_decay: float | None = None  # adamw: decoupled decay (Loshchilov and Hutter); None = 0.01
     batch_size: int = 256           # 1: stochastic (eq. 7); 60000: full batch (eq. 6)
     epochs: int = 1                 # passes over the training set, unless `iterations` is set
     iterations: int | None = None   # if set: exactly this many updates, reshuffling each epoch
@@ -82,7 +86,8 @@ def make_optimizer(config):
     """The optimizer object ``config`` describes, with only the fields it uses.
 
     The fields are the class's ``hyperparameters``; one left at None (``eps``,
-    ``gamma``, ``window``) takes the optimizer's default.
+    ``gamma``, ``window``, ``beta1``, ``beta2``, ``weight_decay``) takes the
+    optimizer's default.
     """
     cls = OPTIMIZERS[config.optimizer]
     missing = [h.name for h in cls.hyperparameters if not hasattr(config, h.name)]

@@ -71,6 +71,13 @@ def adadelta_step(w, Eg2, Edw2, g, gamma, eps):
     return w + dw, Eg2, Edw2
 
 
+def adam_step(w, m, v, g, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
 def iterations_to(loss, threshold, window):
     for i in range(len(loss)):
         if np.mean(loss[max(0, i - window + 1):i + 1]) < threshold:
@@ -80,7 +87,7 @@ def iterations_to(loss, threshold, window):
 
 RIGHT = {"2.1": layer, "3.1": softmax_cross_entropy_grad, "3.5": hidden_layer_grads,
          "4.1": minibatch_epoch, "5.1": momentum_step, "6.1": adagrad_step, "7.1": ema,
-         "7.2": adadelta_step, "8.1": iterations_to}
+         "7.2": adadelta_step, "8.1": iterations_to, "9.1": adam_step}
 
 
 # Right in other ways: in place, float32, a list, a lambda, an integer-valued float.
@@ -183,9 +190,13 @@ def iterations_stub(loss, threshold, window):
     ...
 
 
+def adam_stub(w, m, v, g, t, lr, beta1, beta2, eps):
+    raise NotImplementedError("your code here")
+
+
 STUBS = {"2.1": layer_stub, "3.1": grad_stub, "3.5": backprop_stub, "4.1": epoch_stub,
          "5.1": momentum_stub, "6.1": adagrad_stub, "7.1": ema_stub,
-         "7.2": adadelta_stub, "8.1": iterations_stub}
+         "7.2": adadelta_stub, "8.1": iterations_stub, "9.1": adam_stub}
 
 
 @pytest.mark.parametrize("label", sorted(CHECKERS))
@@ -200,7 +211,8 @@ def test_unfinished_exercise_is_not_done_yet(label, kind):
 
 
 def test_the_labels_cover_the_plan():
-    assert sorted(CHECKERS) == ["2.1", "3.1", "3.5", "4.1", "5.1", "6.1", "7.1", "7.2", "8.1"]
+    assert sorted(CHECKERS) == ["2.1", "3.1", "3.5", "4.1", "5.1", "6.1", "7.1", "7.2", "8.1",
+                                "9.1"]
     assert sorted(STUBS) == sorted(RIGHT) == sorted(CHECKERS)
 
 
@@ -461,7 +473,29 @@ WRONG = [
     ("8.1", iterations_at_most, ["`<=` instead of `<`"]),
     ("8.1", iterations_none, ["`math.inf`, not None"]),
     ("8.1", iterations_valid, ["looks ahead", "'valid'"]),
+    ("9.1", lambda w, m, v, g, t, lr, b1, b2, eps: _adam(w, m, v, g, t, lr, b1, b2, eps, 1, 1),
+     ["bias correction is missing", "1 - beta1**t"]),
+    ("9.1", lambda w, m, v, g, t, lr, b1, b2, eps: _adam(w, m, v, g, t, lr, b1, b2, eps,
+                                                         inside=True),
+     ["`eps` is inside the square root", "outside"]),
+    ("9.1", lambda w, m, v, g, t, lr, b1, b2, eps: _adam(w, m, v, g, t, lr, b1, b2, eps, 1, 1,
+                                                         inside=True),
+     ["inside the square root and the bias correction is missing"]),
+    ("9.1", lambda w, m, v, g, t, lr, b1, b2, eps: _adam(w, m, v, g, t, lr, 1 - b1, 1 - b2, eps),
+     ["`1 - beta` are swapped"]),
+    ("9.1", lambda w, m, v, g, t, lr, b1, b2, eps: adam_step(w, m, v, g, t, lr, b1, b2, eps)[::-1],
+     ["should be"]),
 ]
+
+
+def _adam(w, m, v, g, t, lr, beta1, beta2, eps, c1=None, c2=None, inside=False):
+    """Adam with the corrections ``c1``, ``c2`` (default ``1 - beta**t``) and eps placement."""
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    m_hat = m / (1 - beta1**t if c1 is None else c1)
+    v_hat = v / (1 - beta2**t if c2 is None else c2)
+    root = np.sqrt(v_hat + eps) if inside else np.sqrt(v_hat) + eps
+    return w - lr * m_hat / root, m, v
 
 
 def _adadelta_old_eg2(w, Eg2, Edw2, g, gamma, eps):

@@ -45,7 +45,8 @@ def test_the_stored_grid_is_complete_and_current(name):
 def test_grid_sizes():
     sizes = {name: spec.size for name, spec in panels.SPECS.items()}
     assert sizes == {"ch4": 21, "ch5": 35, "ch6": 9, "ch7": 18, "ch8": 15,
-                     "ch5-explorer": 21, "ch6-explorer": 12, "ch7-explorer": 36}
+                     "ch5-explorer": 21, "ch6-explorer": 12, "ch7-explorer": 36,
+                     "ch9-explorer": 16}
 
 
 def test_grid_points_are_what_the_live_panel_trains():

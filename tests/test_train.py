@@ -284,7 +284,7 @@ def test_eval_size_uses_the_first_test_images():
 @pytest.mark.parametrize(
     "changes, name",
     [
-        ({"optimizer": "adam"}, "optimizer"),
+        ({"optimizer": "lion"}, "optimizer"),
         ({"optimizer": "SGD"}, "optimizer"),
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": -4}, "batch_size"),

@@ -26,13 +26,14 @@ label the student's answer                                     paper
 7.1   ``ema(values, gamma)`` -> E_1 .. E_T                      eq. (12), (13)
 7.2   ``adadelta_step(w, Eg2, Edw2, g, gamma, eps)``            eq. (12), (13), (15)
 8.1   ``iterations_to(loss, threshold, window)``                chapter 8's "faster"
+9.1   ``adam_step(w, m, v, g, t, lr, beta1, beta2, eps)``       Kingma and Ba, Alg. 1
 ===== ======================================================  ======================
 
 Modules: ``core`` (the Result, running the student's code safely),
 ``compare`` (comparing with a reference, naming the likely mistake),
 ``steps`` (cases for one-step update rules), and one module per topic:
 ``network`` (2.1), ``loss`` (3.1), ``backprop`` (3.5), ``epoch`` (4.1), ``momentum`` (5.1),
-``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1).
+``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1), ``adam`` (9.1).
 
 Grading a class: ``python -m gdlib.exercises.grade FILES... --out DIR`` runs
 every submitted notebook and writes a gradebook (``grade``, ``grading``).
@@ -42,6 +43,7 @@ import re
 
 from .adadelta import adadelta_step
 from .adagrad import adagrad_step
+from .adam import adam_step
 from .averages import ema, iterations_to
 from .backprop import hidden_layer_grads
 from .core import TIME_LIMIT, Result
@@ -54,7 +56,7 @@ __all__ = ["CHECKERS", "check", "Result", "TIME_LIMIT"]
 
 CHECKERS = {c.label: c for c in (
     layer, softmax_cross_entropy_grad, hidden_layer_grads, minibatch_epoch, momentum_step,
-    adagrad_step, ema, adadelta_step, iterations_to)}
+    adagrad_step, ema, adadelta_step, iterations_to, adam_step)}
 
 
 def check(label, answer, *, time_limit=TIME_LIMIT):

@@ -140,6 +140,13 @@ EXPLORERS = {
             ("Adadelta, Rosenbrock", {"optimizer": "adadelta", "lr": 1.0, **ROSEN_START,
                                       "steps": 3000})), dropdown=True),
               _window_axis())),
+    "ch9-explorer": ExplorerSpec(
+        name="ch9-explorer", page="chapters/09_nesterov_adam",
+        base=ToySetting(optimizer="nesterov", lr=0.1, momentum=0.9, steps=300, **VALLEY_START),
+        grid=(Axis("method", tuple((name, {"optimizer": key}) for name, key in (
+                  ("Momentum 0.9", "momentum"), ("Nesterov 0.9", "nesterov"),
+                  ("Adam", "adam"), ("AdamW, λ = 0.01", "adamw"))), dropdown=True),
+              Axis.over("lr", (0.01, 0.03, 0.1, 0.3), "learning rate η"))),
 }
 SPECS = {**PANELS, **EXPLORERS}
 

@@ -40,7 +40,10 @@ DOTS_UP_TO = 200        # paths of at most this many steps show a dot per step
 FLOOR = 1e-16            # f - min f is drawn on a log axis: zero becomes this
 MAX_STEPS = 3000
 # eta on the 2-D surfaces, larger than on MNIST; an optimizer not named takes its own default
-LR_DEFAULTS = {"sgd": 0.1, "momentum": 0.1, "adagrad": 0.5, "rmsprop": 0.1}
+LR_DEFAULTS = {"sgd": 0.1, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.5, "rmsprop": 0.1,
+               "adam": 0.1, "adamw": 0.1}
+# the controls of the optimizers' hyperparameters, shown for the optimizer that takes each
+HYPER_CONTROLS = ("lr", "momentum", "window", "beta1", "beta2", "weight_decay", "eps")
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,12 @@ class ToySetting:
     surface: str = "valley"         # a key of SURFACES
     optimizer: str = "momentum"     # a key of gdlib.train.OPTIMIZERS
     lr: float = 0.1                 # eta (Adadelta: the multiplier of eq. 15, 1 = the paper's)
-    momentum: float = 0.9           # momentum only (eq. 9)
+    momentum: float = 0.9           # momentum/nesterov (eq. 9)
     window: float = 19              # rmsprop/adadelta: gamma = 2/(window + 1), eq. (13)
-    eps: float | None = None        # adagrad/rmsprop/adadelta; None: the optimizer's default
+    eps: float | None = None        # adagrad/rmsprop/adadelta/adam/adamw; None: its default
+    beta1: float = 0.9              # adam/adamw: weight of the old mean of g (Kingma and Ba)
+    beta2: float = 0.999            # adam/adamw: weight of the old mean of g^2
+    weight_decay: float = 0.01      # adamw: decoupled decay (Loshchilov and Hutter)
     x0: float = -9.0                # start point
     y0: float = 4.0
     steps: int = 100
@@ -111,6 +117,10 @@ def label(setting):
                      f"(η/(1−m) = {effective_rate(setting.lr, setting.momentum):.3g})")
     if "window" in used:
         parts.append(f"n = {setting.window:g}, γ = {gamma_from_window(setting.window):.3g}")
+    if "beta1" in used:
+        parts.append(f"β₁ = {setting.beta1:g}, β₂ = {setting.beta2:g}")
+    if "weight_decay" in used:
+        parts.append(f"λ = {setting.weight_decay:g}")
     if "eps" in used and setting.eps is not None:
         parts.append(f"ε = {setting.eps:.0e}")
     return ", ".join(parts)
@@ -237,6 +247,12 @@ def _controls(setting):
                            description="momentum"),
         "window": slider(w.IntSlider, value=round(setting.window), min=1, max=100,
                          description="window n"),
+        "beta1": slider(w.FloatSlider, value=setting.beta1, min=0, max=0.99, step=0.01,
+                        description="β₁"),
+        "beta2": slider(w.FloatSlider, value=setting.beta2, min=0.5, max=0.9999, step=0.0001,
+                        readout_format=".4f", description="β₂"),
+        "weight_decay": slider(w.FloatSlider, value=setting.weight_decay, min=0, max=0.5,
+                               step=0.01, description="weight decay λ"),
         "eps": slider(w.FloatLogSlider, value=setting.eps or default_eps("adadelta"), base=10,
                       min=-10, max=0, step=0.5, readout_format=".0e", description="ε"),
         "x0": slider(w.FloatSlider, value=setting.x0, min=xs[0], max=xs[1],
@@ -321,7 +337,7 @@ class Explorer:
     def _show_used(self):
         """Only the chosen optimizer's hyperparameters are shown, with eq. (9)/(13) readouts."""
         used = hyperparameters(self.controls["optimizer"].value)
-        for name in ("lr", "momentum", "window", "eps"):
+        for name in HYPER_CONTROLS:
             box = self.controls[name]
             box.layout.display = None if name in used else "none"
             if name in self.readouts:
