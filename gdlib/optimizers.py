@@ -364,14 +364,11 @@ class Nesterov(Momentum):
 
     key, title = "nesterov", "Nesterov"
 
-    def _update(self, w, g, state, s):
+    def _update(self, w, g, state):
         v = state["v"]
-        v *= self.momentum
-        np.multiply(g, self.lr, out=s)
-        v += s                              # v = momentum v + lr g
-        w -= s
-        np.multiply(v, self.momentum, out=s)
-        w -= s                              # w = w - lr g - momentum v
+        v[...] = self.momentum * v + self.lr * g              # eq. (9)
+        w -= self.lr * g                                      # w = w - (lr g + momentum v):
+        w -= self.momentum * v                                # v looked one step further
 
 
 class Adam(Optimizer):
@@ -402,22 +399,13 @@ class Adam(Optimizer):
         self.beta2 = BETA2.check(beta2)
         self.eps = self.hyper("eps").check(eps)
 
-    def _update(self, w, g, state, s):
+    def _update(self, w, g, state):
         m, v = state["m"], state["v"]
-        t = state["t"] = state.get("t", 0) + 1
-        m *= self.beta1
-        np.multiply(g, 1 - self.beta1, out=s)
-        m += s                                  # m = beta1 m + (1 - beta1) g
-        v *= self.beta2
-        np.multiply(g, g, out=s)
-        s *= 1 - self.beta2
-        v += s                                  # v = beta2 v + (1 - beta2) g^2
-        np.divide(v, 1 - self.beta2**t, out=s)  # v_hat
-        np.sqrt(s, out=s)
-        s += self.eps
-        np.divide(m, s, out=s)
-        s *= self.lr / (1 - self.beta1**t)      # lr m_hat / (sqrt(v_hat) + eps)
-        w -= s
+        t = state["t"] = state.get("t", 0) + 1                # this parameter's step, from 1
+        m[...] = self.beta1 * m + (1 - self.beta1) * g        # the averages of g
+        v[...] = self.beta2 * v + (1 - self.beta2) * (g * g)  # and of g^2
+        v_hat = v / (1 - self.beta2**t)                       # bias-corrected, as m_hat:
+        w -= self.lr / (1 - self.beta1**t) * (m / (np.sqrt(v_hat) + self.eps))
 
     def _hyper(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -442,9 +430,9 @@ class AdamW(Adam):
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
         self.weight_decay = self.hyper("weight_decay").check(weight_decay)
 
-    def _update(self, w, g, state, s):
-        w *= 1 - self.lr * self.weight_decay    # decoupled decay
-        super()._update(w, g, state, s)         # Adam's step
+    def _update(self, w, g, state):
+        w *= 1 - self.lr * self.weight_decay                  # decoupled decay
+        Adam._update(self, w, g, state)                       # then Adam's step
 
     def _hyper(self):
         return {**super()._hyper(), "weight_decay": self.weight_decay}

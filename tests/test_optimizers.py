@@ -14,7 +14,17 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from gdlib.optimizers import SGD, Adadelta, AdaGrad, Momentum, RMSProp, gamma_from_window
+from gdlib.optimizers import (
+    SGD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    AdamW,
+    Momentum,
+    Nesterov,
+    RMSProp,
+    gamma_from_window,
+)
 
 # -- scalar reference implementations of the equations -----------------------
 # Each takes the start point and a list of gradients, and returns after every
@@ -414,7 +424,8 @@ def test_steps_allocate_a_stated_number_of_temporaries(make, kind):
 
 # Statements of each rule, as many as the lines of its equations (plus the line that
 # names the state): the book shows this code beside the equation.
-RULE_LENGTH = {SGD: 1, Momentum: 3, AdaGrad: 3, RMSProp: 3, Adadelta: 5}
+RULE_LENGTH = {SGD: 1, Momentum: 3, AdaGrad: 3, RMSProp: 3, Adadelta: 5,
+               Nesterov: 4, Adam: 6, AdamW: 2}
 
 
 @pytest.mark.parametrize("cls", list(RULE_LENGTH), ids=lambda c: c.__name__)
@@ -423,6 +434,7 @@ def test_the_shown_rule_is_self_contained_and_short(cls):
     body = [s for s in rule.body if not isinstance(s, ast.Expr)]        # no docstring
     assert len(body) <= RULE_LENGTH[cls], ast.unparse(rule)
     known = {a.arg for a in rule.args.args} | {"np"}
+    known |= {c.__name__ for c in RULE_LENGTH}               # a rule the book shows too
     known |= {n.id for n in ast.walk(rule) if isinstance(n, ast.Name)
               and isinstance(n.ctx, ast.Store)}
     hidden = {n.id for n in ast.walk(rule) if isinstance(n, ast.Name)} - known
