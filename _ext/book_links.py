@@ -1,0 +1,33 @@
+"""Citation and cross-reference links of the sources, turned into their roles for the HTML.
+
+The chapters write citations, glossary terms and references to other pages as
+Markdown links that read well in JupyterLab (``gdlib.book_links`` holds the
+forms).  Before Sphinx parses a page (``source-read``: a notebook's JSON, a
+Markdown page's text), each such link becomes the role it stands for, so the
+HTML is the one the roles made: "Kang (2020)" linked to the bibliography,
+figures numbered by Sphinx.  The references page's written-out list becomes the
+``{bibliography}`` directive.  A link to a page the book does not have fails the
+build with its name.
+"""
+
+import posixpath
+
+from sphinx.errors import ExtensionError
+
+from gdlib import book_links
+
+
+def _links_to_roles(app, docname, source):
+    text = source[0]
+    try:
+        if docname == book_links.REFERENCES_DOC:
+            text = book_links.with_bibliography(text)
+        source[0] = book_links.to_roles(text, posixpath.dirname(docname),
+                                        known_docs=app.env.found_docs)
+    except ValueError as exc:
+        raise ExtensionError(f"{docname}: {exc}") from exc
+
+
+def setup(app):
+    app.connect("source-read", _links_to_roles)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
