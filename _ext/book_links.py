@@ -11,8 +11,12 @@ build with its name.
 """
 
 import posixpath
+from dataclasses import dataclass, field
 
 from sphinx.errors import ExtensionError
+from sphinxcontrib.bibtex.plugin import register_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
 from gdlib import book_links
 
@@ -28,6 +32,24 @@ def _links_to_roles(app, docname, source):
         raise ExtensionError(f"{docname}: {exc}") from exc
 
 
+def _round():
+    return BracketStyle(left="(", right=")")
+
+
+@dataclass
+class RoundAuthorYear(AuthorYearReferenceStyle):
+    """sphinxcontrib-bibtex's author-year citations in round brackets: "Kang (2020)",
+    "(Polyak, 1964; Qian, 1999)", as the chapters' citation links read in JupyterLab."""
+
+    bracket_textual: BracketStyle = field(default_factory=_round)
+    bracket_parenthetical: BracketStyle = field(default_factory=_round)
+    bracket_author: BracketStyle = field(default_factory=_round)
+    bracket_label: BracketStyle = field(default_factory=_round)
+    bracket_year: BracketStyle = field(default_factory=_round)
+
+
 def setup(app):
+    register_plugin("sphinxcontrib.bibtex.style.referencing",
+                                  "author_year_round", RoundAuthorYear)
     app.connect("source-read", _links_to_roles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
