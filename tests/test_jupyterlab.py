@@ -14,13 +14,12 @@ the page shows (issue 7, item 5):
 ``test_the_checks_catch_faults`` runs a small notebook with one fault of each
 kind through the same checks, so each of them is seen to fail.
 
-Which chapters run: ``GDLIB_LAB_CHAPTERS`` (default ``1,2,3,8``: 1-3 run in
-seconds, and 8 has the panel and the paper's main experiment; ``all``, or
-numbers such as ``1-3`` or ``4 5``). With the build's run cache
-(``GDLIB_RUN_CACHE``, where the paper's figure runs come from) all eight take
-about 5 minutes here, against 2 for the default; without it chapters 4-8 train
-on MNIST for minutes each. The number check reads the built book (``make book``,
-or ``GDLIB_BOOK_HTML``).
+Which chapters run: ``GDLIB_LAB_CHAPTERS`` (default ``all``; or numbers such
+as ``1-3,8`` or ``4 5``). With the build's run cache (``GDLIB_RUN_CACHE``,
+where the paper's figure runs come from) all eight take about 5 minutes here;
+without it chapters 4-8 train on MNIST for minutes each. The number check reads
+the built book (``make book``, or ``GDLIB_BOOK_HTML``). ``GDLIB_LAB_SHOTS=DIR``
+saves screenshots of each chapter after Run All (``LabNotebook.screenshots``).
 """
 
 import hashlib
@@ -34,8 +33,9 @@ from support import CHAPTER_FILES, html_numbers, missing_numbers, plain
 
 pytestmark = pytest.mark.browser
 
-DEFAULT_CHAPTERS = "1,2,3,8"
+DEFAULT_CHAPTERS = "all"
 RUN_TIMEOUT = float(os.environ.get("GDLIB_LAB_TIMEOUT", 1800))    # seconds per chapter
+SHOTS = os.environ.get("GDLIB_LAB_SHOTS")   # a folder: screenshots of each chapter after Run All
 PANEL_CHAPTERS = (8,)          # chapters whose live TrainingPanel must respond to a slider
 
 
@@ -99,13 +99,15 @@ def chapter(request, chromium, lab_server):
     number = request.param
     path = CHAPTER_FILES[number]
     before = _files(path)
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         notebook = LabNotebook(page, lab_server, path.relative_to(ROOT).as_posix()).open()
         notebook.run_all()
         report = notebook.wait_until_run(timeout=RUN_TIMEOUT)
         print(f"\n{path.name}: Run All took {report.seconds:.1f} s in JupyterLab")
+        if SHOTS:
+            notebook.screenshots(SHOTS, path.stem)
         yield ChapterRun(number, notebook, report, before)
     finally:
         context.close()
