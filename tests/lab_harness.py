@@ -362,6 +362,16 @@ class RunReport:
                 for c in self.code_cells for o in c["outputs"] if o["output_type"] == "error"]
 
     @property
+    def eval_errors(self):
+        """(cell index, expression, 'Ename: evalue') of every ``{eval}`` the kernel answered
+        with an error (jupyterlab-myst keeps the answers in metadata.user_expressions): a
+        name asked for before the cell that defines it ran, or one no cell defines."""
+        return [(c["index"], e.get("expression"), f"{r.get('ename')}: {r.get('evalue')}")
+                for c in self.markdown_cells
+                for e in ((c.get("metadata") or {}).get("user_expressions") or [])
+                if (r := e.get("result") or {}).get("status") != "ok"]
+
+    @property
     def not_run(self):
         """Indices of code cells that never ran (no execution count)."""
         return [c["index"] for c in self.code_cells
@@ -390,6 +400,8 @@ def run_problems(report):
     problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
     if report.not_run:
         problems.append(f"code cells that never ran: {report.not_run}")
+    problems += [f"{{eval}}`{name}` in cell {i} answered {error}"
+                 for i, name, error in report.eval_errors]
     if "Traceback" in report.output_text():
         problems.append("a traceback shows in an output")
     problems += report.page_errors
@@ -404,7 +416,10 @@ class LabNotebook:
     def __init__(self, page, lab, path):
         self.page, self.lab, self.path = page, lab, str(path)
         self.page_errors = []
+        self.console = []                  # (type, text) of the page's console warnings, errors
         page.on("pageerror", lambda exc: self.page_errors.append(f"uncaught: {exc}"))
+        page.on("console", lambda msg: msg.type in ("warning", "error")
+                and self.console.append((msg.type, msg.text)))
 
     def state(self):
         return self.page.evaluate(_STATE_JS)

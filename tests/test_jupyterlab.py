@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from lab_harness import ROOT, LabNotebook, LabServer, RunReport, run_problems
@@ -108,6 +109,8 @@ def chapter(request, chromium, lab_server):
         print(f"\n{path.name}: Run All took {report.seconds:.1f} s in JupyterLab")
         if SHOTS:
             notebook.screenshots(SHOTS, path.stem)
+            (Path(SHOTS) / f"{path.stem}-console.txt").write_text(
+                "".join(f"{kind}: {text}\n" for kind, text in notebook.console))
         yield ChapterRun(number, notebook, report, before)
     finally:
         context.close()
@@ -169,6 +172,16 @@ def test_numbers_from_the_html_appear(chapter, chromium):
     missing = [s for s in missing if not shows_a_timing(page, s, TIMINGS.get(chapter.number, ()))]
     assert not missing, (f"{chapter.path.name}: {len(missing)} of {len(expected)} numbers of "
                          f"the HTML prose are not in the JupyterLab page: {missing[:20]}")
+
+
+# What jupyterlab-myst logs for a reference it cannot resolve: a {term}, {ref} or {numref}
+# whose target is in another notebook (the chapters write those as Markdown links).
+UNRESOLVED = re.compile(r"target was not found", re.I)
+
+
+def test_every_reference_resolves(chapter):
+    unresolved = [text for _, text in chapter.notebook.console if UNRESOLVED.search(text)]
+    assert not unresolved, f"{chapter.path.name}: the console reports {unresolved[:5]}"
 
 
 def shows_a_timing(page_text, sample, timings):
@@ -240,6 +253,21 @@ def test_cells_that_never_ran_are_reported():
     assert "code cells that never ran: [2]" in run_problems(report)
 
 
+def test_an_eval_the_kernel_could_not_answer_is_reported():
+    def answer(expression, **result):
+        return {"expression": expression, "result": result}
+
+    cells = [{"type": "markdown", "index": 0, "source": "{eval}`a` {eval}`b`", "metadata": {
+        "user_expressions": [answer("a", status="ok", data={"text/plain": "1"}),
+                             answer("b", status="error", ename="NameError",
+                                    evalue="name 'b' is not defined")]}},
+             {"type": "markdown", "index": 1, "source": "plain", "metadata": {}}]
+    report = RunReport(cells, 1.0)
+    assert report.eval_errors == [(0, "b", "NameError: name 'b' is not defined")]
+    assert run_problems(report) == [
+        "{eval}`b` in cell 0 answered NameError: name 'b' is not defined"]
+
+
 def test_missing_numbers_matches_whole_tokens():
     page = "The training set has 60,000\n  images; eta 0.5 and 15 updates; loss 0.9707."
     assert missing_numbers(page, ["set has 60,000", "0.5", "15", "0.9707"]) == []
@@ -271,6 +299,7 @@ _FAULTY = [
     ("code", "raise ValueError('a check that fires')"),
     ("code", "never = True"),
     ("markdown", "It never ran: {eval}`never`."),
+    ("markdown", "A {term}`term-nowhere` that no glossary of this notebook holds."),
 ]
 
 
@@ -298,6 +327,7 @@ def test_the_checks_catch_faults(chromium, tmp_path):
     assert report.not_run in ([7], []), report.not_run
     assert any("never ran: [7]" in p for p in problems) == (report.not_run == [7]), problems
     assert [pattern for _, pattern, _ in report.raw_myst()] == ["{glue"]
+    assert any(UNRESOLVED.search(text) for _, text in notebook.console), notebook.console
     assert open_solutions(report) == ["Solution to Exercise 9.1", "code cell 4"]
     # A value whose cell never ran is not on the page (whether the kernel still answered
     # the page's other {eval} requests before the error depends on timing).
