@@ -47,7 +47,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from gdlib import book
+from gdlib import book, book_links
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
@@ -300,16 +300,7 @@ def glued_values(executed, glue_file=None):
 
 def bibliography(path=ROOT / "references.bib"):
     """``key -> (authors as cited, year)`` from the book's BibTeX file."""
-    from pybtex.database import parse_file
-
-    out = {}
-    for key, entry in parse_file(str(path)).entries.items():
-        people = [" ".join(p.last_names) for p in entry.persons.get("author", [])]
-        people = [re.sub(r"[{}]", "", name) for name in people]
-        names = (people[0] if len(people) == 1 else " and ".join(people) if len(people) == 2
-                 else f"{people[0]} et al." if people else key)
-        out[key] = (names, entry.fields.get("year", ""))
-    return out
+    return book_links.bibliography(path)
 
 
 def figure_numbers(html_dir):
@@ -337,9 +328,9 @@ ADMONITION_KINDS = ("note", "tip", "hint", "important", "warning", "caution", "a
 class Plain:
     """MyST markdown to CommonMark (with a little HTML), for one chapter."""
 
-    def __init__(self, values, bib, figures, titles, chapter):
+    def __init__(self, values, bib, figures, titles, chapter, docdir="chapters"):
         self.values, self.bib, self.figures, self.titles = values, bib, figures, titles
-        self.chapter = chapter
+        self.chapter, self.docdir = chapter, docdir
 
     def roles(self, text):
         def eval_role(m):
@@ -368,6 +359,7 @@ class Plain:
             return label_text or self.titles.get(target, target)
 
         text = book.EVAL.sub(eval_role, text)
+        text = book_links.to_roles(text, self.docdir)     # links read as the roles' text
         text = re.sub(r"\{cite:([pt])\}`([^`]+)`", cite, text)
         text = re.sub(r"\{(ref|numref|doc)\}`([^`]+)`", ref, text)
         text = re.sub(r"\{term\}`([^`<]+?)(?:\s*<[^>]+>)?`", r"\1", text)
@@ -419,9 +411,10 @@ def details(summary, body):
     return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>\n"
 
 
-def plain_notebook(source, executed, bib, figures, titles, chapter, glue_file=None):
+def plain_notebook(source, executed, bib, figures, titles, chapter, glue_file=None,
+                   docdir="chapters"):
     """The plain edition of one chapter: ``source`` and ``executed`` are notebook dicts."""
-    convert = Plain(glued_values(executed, glue_file), bib, figures, titles, chapter)
+    convert = Plain(glued_values(executed, glue_file), bib, figures, titles, chapter, docdir)
     nb = copy.deepcopy(source)
     cells = []
     for cell in nb["cells"]:
@@ -456,7 +449,7 @@ def write_plain(out, executed_dir, html_dir):
             raise SystemExit(f"{executed_path} is missing: build the book first (make book)")
         executed = json.loads(executed_path.read_text(encoding="utf-8"))
         nb = plain_notebook(source, executed, bib, figures, titles, path.stem,
-                            executed_path.with_suffix(".glue.json"))
+                            executed_path.with_suffix(".glue.json"), docdir=folder)
         (out / folder).mkdir(parents=True, exist_ok=True)
         (out / folder / path.name).write_text(
             json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -19,10 +19,12 @@ Its kernels start with the same kernelspec the book build uses (``python3``,
 found in the venv first: ``JUPYTER_PREFER_ENV_PATH=1``), without
 ``MPLBACKEND`` (as the Makefile's ``KERNEL_ENV``), and inherit ``GDLIB_DATA``.
 
-The temporary user settings change three things against a reader's default:
-autosave is off (a run must never write outputs into ``chapters/``), every
+The temporary user settings change two things against a reader's default:
+autosave is off (a run must never write outputs into ``chapters/``), and every
 cell is attached to the page (``windowingMode: none``, so the page text is the
-whole notebook), and JupyterLab never fetches news or checks for updates. The
+whole notebook). News and update checks are left to the settings the
+environment ships (labsettings/overrides.json, installed by requirements.txt),
+so that a test sees the first open a reader sees (``first_run_prompts``). The
 checkpoint JupyterLab makes of every notebook it opens goes to the temporary
 directory too, not into ``chapters/.ipynb_checkpoints``.
 ``expose_app_in_browser`` lets the harness read the notebook model
@@ -56,10 +58,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
 }
 
 # MyST syntax that must never reach a reader as text (issue 7, item 5).
@@ -84,14 +82,16 @@ class LabServer:
                   relative to it, and kernels start in the notebook's folder
     ``python``    the interpreter whose JupyterLab runs (default: this one)
     ``env``       extra environment variables for the server and its kernels
+    ``args``      extra command-line options, e.g. ``["--LabApp.app_settings_dir=DIR"]``
     """
 
-    def __init__(self, root_dir, *, python=None, env=None, startup_timeout=120.0):
+    def __init__(self, root_dir, *, python=None, env=None, args=(), startup_timeout=120.0):
         self.root_dir = Path(root_dir).resolve()
         if not self.root_dir.is_dir():
             raise ValueError(f"root_dir {self.root_dir} is not a directory")
         self.python = python or sys.executable
         self.extra_env = dict(env or {})
+        self.extra_args = list(args)
         self.startup_timeout = startup_timeout
         self.process = None
         self.url = None
@@ -145,13 +145,12 @@ class LabServer:
             "--IdentityProvider.token=",
             f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.expose_app_in_browser=True",
-            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
             # JupyterLab makes a checkpoint of every notebook it opens: not in the repository
             f"--FileCheckpoints.checkpoint_dir={self._tmp_path / 'checkpoints'}",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
-        return cmd
+        return cmd + self.extra_args
 
     def start(self):
         self._check_installed()
@@ -318,6 +317,28 @@ _STATE_JS = r"""
 """
 
 
+# JupyterLab's notifications (toasts) and modal dialogs on the page. On a first open a
+# reader sees none: the news prompt, a toast that asks "Would you like to get notified
+# about official Jupyter news?", is switched off by the settings the environment ships.
+_PROMPTS_JS = r"""
+async () => {
+  await window.jupyterapp.restored;
+  return [...document.querySelectorAll('.Toastify__toast, .jp-Dialog')]
+    .map(e => e.innerText.trim()).filter(t => t);
+}
+"""
+
+
+def first_run_prompts(page, settle=5.0):
+    """The texts of the toasts and dialogs a JupyterLab ``page`` shows ``settle`` seconds
+    after it has restored its layout (the news prompt comes once its plugin has read its
+    settings, well within that; tests/test_lab_settings.py sees it come)."""
+    page.wait_for_function("() => !!window.jupyterapp", timeout=120_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    time.sleep(settle)
+    return page.evaluate(_PROMPTS_JS)
+
+
 @dataclass
 class RunReport:
     """What a notebook shows after Run All (one dict per cell, see ``_CELLS_JS``)."""
@@ -339,6 +360,16 @@ class RunReport:
         """(cell index, 'Ename: evalue') of every error output."""
         return [(c["index"], f"{o.get('ename')}: {o.get('evalue')}")
                 for c in self.code_cells for o in c["outputs"] if o["output_type"] == "error"]
+
+    @property
+    def eval_errors(self):
+        """(cell index, expression, 'Ename: evalue') of every ``{eval}`` the kernel answered
+        with an error (jupyterlab-myst keeps the answers in metadata.user_expressions): a
+        name asked for before the cell that defines it ran, or one no cell defines."""
+        return [(c["index"], e.get("expression"), f"{r.get('ename')}: {r.get('evalue')}")
+                for c in self.markdown_cells
+                for e in ((c.get("metadata") or {}).get("user_expressions") or [])
+                if (r := e.get("result") or {}).get("status") != "ok"]
 
     @property
     def not_run(self):
@@ -369,6 +400,8 @@ def run_problems(report):
     problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
     if report.not_run:
         problems.append(f"code cells that never ran: {report.not_run}")
+    problems += [f"{{eval}}`{name}` in cell {i} answered {error}"
+                 for i, name, error in report.eval_errors]
     if "Traceback" in report.output_text():
         problems.append("a traceback shows in an output")
     problems += report.page_errors
@@ -383,7 +416,10 @@ class LabNotebook:
     def __init__(self, page, lab, path):
         self.page, self.lab, self.path = page, lab, str(path)
         self.page_errors = []
+        self.console = []                  # (type, text) of the page's console warnings, errors
         page.on("pageerror", lambda exc: self.page_errors.append(f"uncaught: {exc}"))
+        page.on("console", lambda msg: msg.type in ("warning", "error")
+                and self.console.append((msg.type, msg.text)))
 
     def state(self):
         return self.page.evaluate(_STATE_JS)
@@ -440,3 +476,30 @@ class LabNotebook:
 
     def cells(self):
         return self.page.evaluate(_CELLS_JS)
+
+    # What ``screenshots`` shows, by name: the first element of each kind in the notebook.
+    SHOTS = {
+        "top": ".jp-Notebook .jp-Cell",
+        "citation": ".jp-MarkdownCell a[href*='10_references']",
+        "reference": ".jp-MarkdownCell a[href*='.ipynb']",
+        "figure": ".jp-OutputArea-output img",
+        "panel": ".jp-OutputArea-output .widget-slider",
+        "end": ".jp-Notebook .jp-Cell >> nth=-1",
+    }
+
+    def screenshots(self, folder, stem):
+        """Save the viewport scrolled to each of ``SHOTS`` the notebook holds, as
+        ``folder/stem-NAME.png``; returns the paths written."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, selector in self.SHOTS.items():
+            target = self.page.locator(selector).first
+            if target.count() == 0:
+                continue
+            target.scroll_into_view_if_needed()
+            time.sleep(0.5)                        # images and MathJax settle after a scroll
+            path = folder / f"{stem}-{name}.png"
+            self.page.screenshot(path=str(path))
+            written.append(path)
+        return written

@@ -10,6 +10,8 @@ only (never ``requirements-test.txt``), starts JupyterLab from that environment
 
 It checks that the lab extensions a reader needs came with ``requirements.txt``
 (jupyterlab-myst renders the markdown, the widget manager is loaded), that the
+first open shows no news prompt and no other toast or dialog (the settings of
+labsettings/; tests/test_lab_settings.py shows the prompt without them), that the
 kernel is the new environment's Python, and that the chapter runs to its end
 with every number of the HTML prose shown. MNIST comes from ``GDLIB_DATA``:
 Binder downloads it through the loader (tested in test_data.py), which this
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from lab_harness import ROOT, LabNotebook, LabServer, run_problems
+from lab_harness import ROOT, LabNotebook, LabServer, first_run_prompts, run_problems
 from support import html_numbers, missing_numbers
 
 pytestmark = pytest.mark.browser
@@ -88,6 +90,7 @@ def test_a_chapter_runs_in_the_environment_binder_builds(binder_repo, chromium):
         try:
             page = context.new_page()
             notebook = LabNotebook(page, lab, CHAPTER).open()
+            prompts = first_run_prompts(page)     # the first open: no news prompt, no dialog
             missing_plugins = [p for p in LAB_PLUGINS
                                if not page.evaluate("id => window.jupyterapp.hasPlugin(id)", p)]
             kernels = [c.cmdline() for c in psutil.Process(lab.process.pid).children()
@@ -98,6 +101,7 @@ def test_a_chapter_runs_in_the_environment_binder_builds(binder_repo, chromium):
             context.close()
     print(f"\n{CHAPTER} in the Binder environment: Run All took {report.seconds:.1f} s")
     assert not missing_plugins, f"JupyterLab from requirements.txt lacks {missing_plugins}"
+    assert prompts == [], f"a reader's first open of JupyterLab shows {prompts}"
     assert kernels and all(Path(k[0]).parent == python.parent for k in kernels), (
         f"the kernel is not the Binder environment's Python {python}: {kernels}")
     problems = run_problems(report)

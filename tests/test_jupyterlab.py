@@ -14,19 +14,19 @@ the page shows (issue 7, item 5):
 ``test_the_checks_catch_faults`` runs a small notebook with one fault of each
 kind through the same checks, so each of them is seen to fail.
 
-Which chapters run: ``GDLIB_LAB_CHAPTERS`` (default ``1,2,3,8``: 1-3 run in
-seconds, and 8 has the panel and the paper's main experiment; ``all``, or
-numbers such as ``1-3`` or ``4 5``). With the build's run cache
-(``GDLIB_RUN_CACHE``, where the paper's figure runs come from) all eight take
-about 5 minutes here, against 2 for the default; without it chapters 4-8 train
-on MNIST for minutes each. The number check reads the built book (``make book``,
-or ``GDLIB_BOOK_HTML``).
+Which chapters run: ``GDLIB_LAB_CHAPTERS`` (default ``all``; or numbers such
+as ``1-3,8`` or ``4 5``). With the build's run cache (``GDLIB_RUN_CACHE``,
+where the paper's figure runs come from) all eight take about 5 minutes here;
+without it chapters 4-8 train on MNIST for minutes each. The number check reads
+the built book (``make book``, or ``GDLIB_BOOK_HTML``). ``GDLIB_LAB_SHOTS=DIR``
+saves screenshots of each chapter after Run All (``LabNotebook.screenshots``).
 """
 
 import hashlib
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from lab_harness import ROOT, LabNotebook, LabServer, RunReport, run_problems
@@ -34,8 +34,9 @@ from support import CHAPTER_FILES, html_numbers, missing_numbers, plain
 
 pytestmark = pytest.mark.browser
 
-DEFAULT_CHAPTERS = "1,2,3,8"
+DEFAULT_CHAPTERS = "all"
 RUN_TIMEOUT = float(os.environ.get("GDLIB_LAB_TIMEOUT", 1800))    # seconds per chapter
+SHOTS = os.environ.get("GDLIB_LAB_SHOTS")   # a folder: screenshots of each chapter after Run All
 PANEL_CHAPTERS = (8,)          # chapters whose live TrainingPanel must respond to a slider
 
 
@@ -99,13 +100,17 @@ def chapter(request, chromium, lab_server):
     number = request.param
     path = CHAPTER_FILES[number]
     before = _files(path)
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         notebook = LabNotebook(page, lab_server, path.relative_to(ROOT).as_posix()).open()
         notebook.run_all()
         report = notebook.wait_until_run(timeout=RUN_TIMEOUT)
         print(f"\n{path.name}: Run All took {report.seconds:.1f} s in JupyterLab")
+        if SHOTS:
+            notebook.screenshots(SHOTS, path.stem)
+            (Path(SHOTS) / f"{path.stem}-console.txt").write_text(
+                "".join(f"{kind}: {text}\n" for kind, text in notebook.console))
         yield ChapterRun(number, notebook, report, before)
     finally:
         context.close()
@@ -167,6 +172,16 @@ def test_numbers_from_the_html_appear(chapter, chromium):
     missing = [s for s in missing if not shows_a_timing(page, s, TIMINGS.get(chapter.number, ()))]
     assert not missing, (f"{chapter.path.name}: {len(missing)} of {len(expected)} numbers of "
                          f"the HTML prose are not in the JupyterLab page: {missing[:20]}")
+
+
+# What jupyterlab-myst logs for a reference it cannot resolve: a {term}, {ref} or {numref}
+# whose target is in another notebook (the chapters write those as Markdown links).
+UNRESOLVED = re.compile(r"target was not found", re.I)
+
+
+def test_every_reference_resolves(chapter):
+    unresolved = [text for _, text in chapter.notebook.console if UNRESOLVED.search(text)]
+    assert not unresolved, f"{chapter.path.name}: the console reports {unresolved[:5]}"
 
 
 def shows_a_timing(page_text, sample, timings):
@@ -238,6 +253,21 @@ def test_cells_that_never_ran_are_reported():
     assert "code cells that never ran: [2]" in run_problems(report)
 
 
+def test_an_eval_the_kernel_could_not_answer_is_reported():
+    def answer(expression, **result):
+        return {"expression": expression, "result": result}
+
+    cells = [{"type": "markdown", "index": 0, "source": "{eval}`a` {eval}`b`", "metadata": {
+        "user_expressions": [answer("a", status="ok", data={"text/plain": "1"}),
+                             answer("b", status="error", ename="NameError",
+                                    evalue="name 'b' is not defined")]}},
+             {"type": "markdown", "index": 1, "source": "plain", "metadata": {}}]
+    report = RunReport(cells, 1.0)
+    assert report.eval_errors == [(0, "b", "NameError: name 'b' is not defined")]
+    assert run_problems(report) == [
+        "{eval}`b` in cell 0 answered NameError: name 'b' is not defined"]
+
+
 def test_missing_numbers_matches_whole_tokens():
     page = "The training set has 60,000\n  images; eta 0.5 and 15 updates; loss 0.9707."
     assert missing_numbers(page, ["set has 60,000", "0.5", "15", "0.9707"]) == []
@@ -269,6 +299,7 @@ _FAULTY = [
     ("code", "raise ValueError('a check that fires')"),
     ("code", "never = True"),
     ("markdown", "It never ran: {eval}`never`."),
+    ("markdown", "A {term}`term-nowhere` that no glossary of this notebook holds."),
 ]
 
 
@@ -296,6 +327,7 @@ def test_the_checks_catch_faults(chromium, tmp_path):
     assert report.not_run in ([7], []), report.not_run
     assert any("never ran: [7]" in p for p in problems) == (report.not_run == [7]), problems
     assert [pattern for _, pattern, _ in report.raw_myst()] == ["{glue"]
+    assert any(UNRESOLVED.search(text) for _, text in notebook.console), notebook.console
     assert open_solutions(report) == ["Solution to Exercise 9.1", "code cell 4"]
     # A value whose cell never ran is not on the page (whether the kernel still answered
     # the page's other {eval} requests before the error depends on timing).
