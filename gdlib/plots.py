@@ -19,10 +19,11 @@ __all__ = ["use_book_style", "BOOK_STYLE", "TEXT_KEY", "smallest_text", "greek",
            "plot_seed_spreads", "plot_trajectories"]
 
 
-# Sizes chosen for figures about 10 inches wide shown in a 700-800 px column:
-# legends and ticks stay readable in multi-panel figures.
+# Sizes chosen for figures about 10 inches wide shown in a 700-800 px column: the
+# smallest text (10 pt) is drawn 9 CSS px high or more where the column is 690 px
+# wide, as at a 1280 px window (tests/test_book_looks.py measures it).
 BOOK_STYLE = {
-    "font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "legend.fontsize": 9.5,
+    "font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "legend.fontsize": 10,
     "xtick.labelsize": 10, "ytick.labelsize": 10, "figure.dpi": 100, "savefig.dpi": 200,
     "figure.figsize": (9.0, 3.8), "axes.grid": True, "grid.alpha": 0.3,
 }
@@ -94,7 +95,7 @@ def _mark_divergence(ax, h, color):
         return
     ax.plot([last], [y], marker="x", ms=10, mew=2, color=color)
     ax.annotate(f"diverged at {h.diverged_at}", (last, y), textcoords="offset points",
-                xytext=(5, 5), color=color, fontsize=9.5)
+                xytext=(5, 5), color=color, fontsize=10)
 
 
 def plot_accuracy(histories, labels, ax=None):
@@ -198,5 +199,5 @@ def plot_trajectories(surface, paths, ax=None, levels=30):
     ax.set_ylim(surface.ylim)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.legend(fontsize=9.5)
+    ax.legend(fontsize=10)
     return ax

@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from test_book_html import CHROMIUM, CHROMIUM_ARGS, PAGES, PANEL_PAGES  # noqa: E402
-from widget_pages import StaticServer, wait_for_panels  # noqa: E402
+from support import CHROMIUM, CHROMIUM_ARGS, PAGES, PANEL_PAGES, StaticServer  # noqa: E402
+from widget_pages import wait_for_panels  # noqa: E402
 
 VIEWS = {"1280": (1280, "light"), "390": (390, "light"), "1280-dark": (1280, "dark")}
 PIECE = 4000                                            # px of page height per image

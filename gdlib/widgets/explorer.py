@@ -146,7 +146,7 @@ class PathFigure:
         ax_path, ax_f = fig.subplots(1, 2, gridspec_kw=dict(
             width_ratios=[1.2, 1], left=0.065, right=0.975, bottom=0.14, top=0.9, wspace=0.2))
         plots.plot_trajectories(surface, {}, ax=ax_path, levels=CONTOURS)
-        ax_path.legend(loc="lower right", fontsize=9.5)
+        ax_path.legend(loc="lower right", fontsize=10)
         ax_path.set_title(SURFACE_NAMES[surface_name], fontsize=10)
         fmax = float(np.max(surface.f(*np.meshgrid(np.linspace(*surface.xlim, 50),
                                                      np.linspace(*surface.ylim, 50)))))
@@ -158,7 +158,7 @@ class PathFigure:
         self.start, = ax_path.plot([], [], "o", ms=6, color="C3", animated=True)
         self.end, = ax_path.plot([], [], "X", ms=7, color="C0", mec="k", mew=0.6, animated=True)
         self.text = ax_path.text(0.02, 0.03, "", transform=ax_path.transAxes, va="bottom",
-                                 fontsize=9.5, animated=True,
+                                 fontsize=10, animated=True,
                                  bbox=dict(fc="white", ec="0.8", alpha=0.85))
         self.value, = ax_f.plot([], [], lw=1.4, color="C0", animated=True)
         self.axes = (ax_path, ax_f)
