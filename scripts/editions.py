@@ -109,8 +109,13 @@ def stub_answers(code, label=""):
     return "\n".join(out)
 
 
+# A link to the teacher's guide, which the student edition leaves out: its text stays.
+TEACHERS_LINK = re.compile(r"\[([^\]]+)\]\((?:\.\./guide/)?teachers\.ipynb\)")
+
+
 def student_notebook(nb):
-    """A copy of notebook ``nb`` (a dict) without its solutions and build checks."""
+    """A copy of notebook ``nb`` (a dict) without its solutions and build checks, and
+    without links to the teacher's guide (their text stays)."""
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb["cells"]:
@@ -119,7 +124,7 @@ def student_notebook(nb):
             continue
         text = cell_text(cell)
         if cell["cell_type"] == "markdown":
-            text = drop_blocks(text, "solution")
+            text = TEACHERS_LINK.sub(r"\1", drop_blocks(text, "solution"))
             if not text.strip():
                 continue
         elif "exercise" in tags:
@@ -151,7 +156,9 @@ def write_student(out):
     (out / "_toc.yml").write_text(re.sub(r"^\s*- file: guide/teachers\n", "", toc, flags=re.M),
                                   encoding="utf-8")
     (out / "guide").mkdir()
-    shutil.copy(ROOT / "guide" / "run.ipynb", out / "guide" / "run.ipynb")
+    run = student_notebook(json.loads((ROOT / "guide" / "run.ipynb").read_text(encoding="utf-8")))
+    (out / "guide" / "run.ipynb").write_text(json.dumps(run, indent=1, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
     (out / "benchmarks" / "results").mkdir(parents=True)          # figures run.ipynb quotes
     shutil.copy(ROOT / "benchmarks" / "results" / "classroom.json",
                 out / "benchmarks" / "results" / "classroom.json")

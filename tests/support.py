@@ -162,15 +162,19 @@ _HTML_NUMBERS_JS = r"""
     const prev = s.previousSibling;
     const before = prev && prev.nodeType === Node.TEXT_NODE
         ? prev.textContent.replace(/\s+/g, ' ').split(' ').slice(-3).join(' ') : '';
-    return (before + s.textContent.trim()).trimStart();
+    const of = s.closest('.solution')?.querySelector('a[href^="#ex-"]');
+    const exercise = of ? of.getAttribute('href').slice(4).replace(/-/g, '.') : null;
+    return [(before + s.textContent.trim()).trimStart(), exercise];
   })
 """
 
 
-def html_numbers(browser, number):
+def html_numbers(browser, number, unsolved=()):
     """The inline values of chapter ``number``'s built HTML page with the words before them.
 
-    Collapsed parts (solutions) count: a reader opens them.
+    Collapsed parts (solutions) count: a reader opens them; except the solutions of the
+    exercises ``unsolved`` ("8.4"), whose runs a reader's Run All leaves to
+    ``book.solve`` (the page says what to run in their place).
     """
     page_path = book_html() / "chapters" / (CHAPTER_FILES[number].stem + ".html")
     if not page_path.is_file():
@@ -178,7 +182,8 @@ def html_numbers(browser, number):
     page = browser.new_page()
     try:
         page.goto(page_path.as_uri(), wait_until="load")
-        return list(dict.fromkeys(page.evaluate(_HTML_NUMBERS_JS)))
+        return list(dict.fromkeys(text for text, exercise in page.evaluate(_HTML_NUMBERS_JS)
+                                  if exercise not in unsolved))
     finally:
         page.close()
 

@@ -77,6 +77,13 @@ def test_the_student_edition_has_no_solution_and_no_check():
     compile(editions.cell_text(cell), "exercise", "exec")      # still valid Python
 
 
+def test_the_student_edition_keeps_the_text_of_links_to_the_teachers_guide():
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [
+        "See the [Teacher's guide](../guide/teachers.ipynb) and [Run it](../guide/run.ipynb)."]}]}
+    [text] = texts(editions.student_notebook(nb))
+    assert text.strip() == "See the Teacher's guide and [Run it](../guide/run.ipynb)."
+
+
 def test_the_student_stub_at_top_level_names_the_answer():
     stub = editions.stub_answers("### BEGIN SOLUTION\nanswer = 545_810\n### END SOLUTION\n"
                                  'check("2.2", answer)')
