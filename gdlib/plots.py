@@ -14,7 +14,7 @@ import numpy as np
 
 from .metrics import default_window, smooth
 
-__all__ = ["use_book_style", "BOOK_STYLE", "TEXT_KEY", "smallest_text", "greek",
+__all__ = ["use_book_style", "BOOK_STYLE", "TEXT_KEY", "smallest_text", "line_style", "greek",
            "plot_training", "plot_loss", "plot_accuracy", "plot_test_loss", "plot_seed_spread",
            "plot_seed_spreads", "plot_trajectories"]
 
@@ -45,6 +45,18 @@ def smallest_text(fig, dpi=None):
     return min(sizes) * (dpi or fig.dpi) / 72 if sizes else None
 
 
+# Beyond five curves colours alone are hard to tell apart (and one may hide another):
+# the lines then cycle through these styles as well.
+LINE_STYLES = ("-", "--", "-.", ":")
+MANY_CURVES = 5
+
+
+def line_style(i, n):
+    """The line style of curve ``i`` of ``n`` in one axes: solid, unless there are more
+    than ``MANY_CURVES``."""
+    return "-" if n <= MANY_CURVES else LINE_STYLES[i % len(LINE_STYLES)]
+
+
 def use_book_style():
     """Set matplotlib's defaults to the book's figure style (``BOOK_STYLE``)."""
     plt.rcParams.update(BOOK_STYLE)
@@ -64,14 +76,16 @@ def _axes(ax, **subplots):
 def plot_loss(histories, labels, ax=None, window=None, raw=True, logy=True):
     """Training loss against iteration, one line per History."""
     ax = _axes(ax, figsize=(6, 4))
-    for h, label in zip(histories, map(greek, labels), strict=True):
+    for i, (h, label) in enumerate(zip(histories, map(greek, labels), strict=True)):
         it = np.arange(len(h.loss))
         w = window or default_window(max(len(h.loss), 1))
+        ls = line_style(i, len(histories))
         if raw and w > 1:
             faint, = ax.plot(it, h.loss, lw=0.5, alpha=0.25)
-            line, = ax.plot(it, smooth(h.loss, w), lw=1.6, color=faint.get_color(), label=label)
+            line, = ax.plot(it, smooth(h.loss, w), lw=1.6, color=faint.get_color(), label=label,
+                            ls=ls)
         else:
-            line, = ax.plot(it, h.loss, lw=1.4, label=label)
+            line, = ax.plot(it, h.loss, lw=1.4, label=label, ls=ls)
         if h.diverged:
             _mark_divergence(ax, h, line.get_color())
     ax.set_xlabel("iteration")
@@ -114,8 +128,9 @@ def plot_test_loss(histories, labels, ax=None, logy=True):
 
 def _plot_evaluations(histories, labels, field, ylabel, ax):
     ax = _axes(ax, figsize=(6, 4))
-    for h, label in zip(histories, map(greek, labels), strict=True):
-        ax.plot(h.eval_iter, getattr(h, field), marker=".", label=label)
+    for i, (h, label) in enumerate(zip(histories, map(greek, labels), strict=True)):
+        ax.plot(h.eval_iter, getattr(h, field), marker=".", label=label,
+                ls=line_style(i, len(histories)))
     ax.set_xlabel("iteration")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -146,12 +161,12 @@ def plot_seed_spread(groups, ax=None, window=None, logy=True, test=False):
     With ``test``, the test loss at the evaluation points instead.
     """
     ax = _axes(ax, figsize=(6, 4))
-    for label, runs in groups.items():
-        label = greek(label)
+    for i, (label, runs) in enumerate(groups.items()):
+        label, ls = greek(label), line_style(i, len(groups))
         ok = [h for h in runs if not h.diverged]
         note = f" ({len(runs) - len(ok)} of {len(runs)} diverged)" if len(ok) < len(runs) else ""
         if not ok:
-            ax.plot([], [], label=label + note)
+            ax.plot([], [], label=label + note, ls=ls)
             continue
         if test:
             n = min(len(h.test_loss) for h in ok)
@@ -161,7 +176,7 @@ def plot_seed_spread(groups, ax=None, window=None, logy=True, test=False):
             w = window or default_window(n)
             x, curves = np.arange(n), np.array([smooth(h.loss[:n], w) for h in ok])
         mean, std = curves.mean(axis=0), curves.std(axis=0)
-        line, = ax.plot(x, mean, label=f"{label} ({len(ok)} seeds){note}")
+        line, = ax.plot(x, mean, label=f"{label} ({len(ok)} seeds){note}", ls=ls)
         ax.fill_between(x, np.maximum(mean - std, 1e-12), mean + std,
                         color=line.get_color(), alpha=0.2)
     ax.set_xlabel("iteration")

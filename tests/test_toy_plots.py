@@ -164,3 +164,14 @@ def test_legends_write_eta_and_gamma_as_the_text_does(label, shown):
 def test_the_valley_is_named_in_maths():
     assert toy.anisotropic_quadratic().name == "x²/20 + y²"
     assert toy.anisotropic_quadratic(a=5.0, b=100.0).name == "5 x² + 100 y²"
+
+
+def test_more_than_five_curves_are_told_apart_by_style_too():
+    runs = {f"run {i}": [history(np.linspace(2.0, 0.1 + i / 10, 50))] for i in range(7)}
+    fig = plots.plot_seed_spreads(runs)
+    styles = [line.get_linestyle() for line in fig.axes[0].lines]
+    assert len(styles) == 7 and len(set(styles)) == len(plots.LINE_STYLES)
+    assert styles[0] != styles[1]                        # neighbours in the legend differ
+    few = plots.plot_training([history(np.linspace(2, 0.1, 50))] * 3, ["a", "b", "c"])
+    assert {line.get_linestyle() for line in few.axes[0].lines} == {"-"}
+    plt.close("all")
