@@ -201,14 +201,20 @@ def start():
 def _retina_png(fig):
     """IPython's retina PNG of ``fig`` (twice the pixels it is shown at), which also says
     the size of its smallest text (``plots.TEXT_KEY``, in the PNG's pixels) for the
-    book's look tests."""
+    book's look tests, and is shown at its width only (it keeps its proportions)."""
     from IPython.core.pylabtools import retina_figure
 
     from .plots import TEXT_KEY, smallest_text
 
     text = smallest_text(fig, 2 * fig.dpi)
     metadata = {TEXT_KEY: f"{text:.2f}"} if text is not None else None
-    return retina_figure(fig, base64=True, bbox_inches="tight", metadata=metadata)
+    shown = retina_figure(fig, base64=True, bbox_inches="tight", metadata=metadata)
+    if shown is None:                                  # an empty figure shows nothing
+        return None
+    png, size = shown
+    # the width alone: a narrower column (the HTML's, JupyterLab's, Colab's) then scales
+    # the height with it, where a fixed height would squash the figure
+    return png, {"width": size["width"]}
 
 
 def show_markdown(text):

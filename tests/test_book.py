@@ -121,3 +121,23 @@ def test_a_name_changed_after_its_quote_fails_the_build(tmp_path, monkeypatch):
 def test_start_does_nothing_outside_a_build(monkeypatch):
     monkeypatch.delenv(book.NOTEBOOK_ENV, raising=False)
     assert book.start() is None
+
+
+def test_a_chapter_figure_is_shown_at_its_width_and_says_its_smallest_text():
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from gdlib.plots import TEXT_KEY, smallest_text
+
+    fig = Figure(figsize=(4, 2))
+    ax = fig.subplots()
+    ax.plot([0, 1])
+    ax.set_title("small", fontsize=7)
+    png, shown = book._retina_png(fig)
+    image = Image.open(io.BytesIO(base64.b64decode(png)))
+    assert shown == {"width": image.width // 2}        # no height: it scales with the width
+    assert float(image.text[TEXT_KEY]) == round(smallest_text(fig, 2 * fig.dpi), 2)
+    assert book._retina_png(Figure()) is None           # an empty figure shows nothing
