@@ -85,6 +85,35 @@ def ref_adadelta(w, grads, gamma, eps, lr):
     return out
 
 
+# -- after the paper (chapter 9): from the published algorithms -----------------------------
+
+def ref_nesterov(w, grads, lr, momentum):
+    """Bengio et al. (2013), eq. (7): the gradient at the current weights.
+    v = momentum v + lr g;  w = w - (momentum v + lr g)."""
+    w, v, out = list(w), [0.0] * len(w), []
+    for g in grads:
+        for i in range(len(w)):
+            v[i] = momentum * v[i] + lr * g[i]
+            w[i] = w[i] - (momentum * v[i] + lr * g[i])
+        out.append((list(w), {"v": list(v)}))
+    return out
+
+
+def ref_adam(w, grads, lr, beta1, beta2, eps, decay=0.0):
+    """Kingma and Ba (2015), Algorithm 1; with ``decay``, Loshchilov and Hutter (2019),
+    Algorithm 2 with the schedule multiplier eta_t = lr and alpha = 1, as PyTorch."""
+    w, m, v, out = list(w), [0.0] * len(w), [0.0] * len(w), []
+    for t, g in enumerate(grads, 1):
+        for i in range(len(w)):
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] ** 2
+            m_hat = m[i] / (1 - beta1 ** t)
+            v_hat = v[i] / (1 - beta2 ** t)
+            w[i] = w[i] - lr * (m_hat / (math.sqrt(v_hat) + eps) + decay * w[i])
+        out.append((list(w), {"m": list(m), "v": list(v), "t": t}))
+    return out
+
+
 HAND_STEPS = [
     ("sgd", lambda: SGD(lr=0.1), lambda: ref_sgd(W0, GRADS, 0.1)),
     ("momentum", lambda: Momentum(lr=0.1, momentum=0.9),
@@ -106,6 +135,17 @@ HAND_STEPS = [
      lambda: ref_adadelta(W0, GRADS, 0.1, 1e-6, 1.0)),
     ("adadelta-gamma0.5-eps0.01", lambda: Adadelta(gamma=0.5, eps=0.01, lr=0.3),
      lambda: ref_adadelta(W0, GRADS, 0.5, 0.01, 0.3)),
+    ("nesterov", lambda: Nesterov(lr=0.1, momentum=0.9), lambda: ref_nesterov(W0, GRADS, 0.1, 0.9)),
+    ("nesterov-0", lambda: Nesterov(lr=0.05, momentum=0.0),
+     lambda: ref_nesterov(W0, GRADS, 0.05, 0.0)),
+    ("adam", lambda: Adam(lr=0.1), lambda: ref_adam(W0, GRADS, 0.1, 0.9, 0.999, 1e-8)),
+    ("adam-big-eps", lambda: Adam(lr=0.01, beta1=0.5, beta2=0.8, eps=0.3),
+     lambda: ref_adam(W0, GRADS, 0.01, 0.5, 0.8, 0.3)),
+    ("adam-beta1-0", lambda: Adam(lr=0.02, beta1=0.0),
+     lambda: ref_adam(W0, GRADS, 0.02, 0.0, 0.999, 1e-8)),
+    ("adamw", lambda: AdamW(lr=0.1), lambda: ref_adam(W0, GRADS, 0.1, 0.9, 0.999, 1e-8, 0.01)),
+    ("adamw-decay-0.5", lambda: AdamW(lr=0.1, weight_decay=0.5, eps=1e-3),
+     lambda: ref_adam(W0, GRADS, 0.1, 0.9, 0.999, 1e-3, 0.5)),
 ]
 
 
