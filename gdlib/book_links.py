@@ -5,10 +5,10 @@ label of another notebook: ``{cite:t}`kang2020``` shows a warning icon and the
 key.  So the chapters write them as links whose text is what a reader should
 see, and whose target opens the right file in JupyterLab::
 
-    [Kang (2020)](10_references.md#kang2020)                              {cite:t}
-    ([Polyak, 1964](10_references.md#polyak1964); [Qian, 1999](10_references.md#qian1999))
+    [Kang (2020)](references.md#kang2020)                              {cite:t}
+    ([Polyak, 1964](references.md#polyak1964); [Qian, 1999](references.md#qian1999))
                                                                           {cite:p}
-    [지수이동평균](10_references.md#glossary)                              {term}
+    [지수이동평균](references.md#glossary)                              {term}
     [eq. (5)](03_loss.ipynb#eq-5)                                         {ref}
     [Fig. 8.3](08_experiment.ipynb#fig-paper-7)                           {numref}
     [Momentum](05_momentum.ipynb)                                         {doc}
@@ -28,7 +28,7 @@ import posixpath
 import re
 from pathlib import Path
 
-REFERENCES_DOC = "chapters/10_references"   # the bibliography and the glossary
+REFERENCES_DOC = "chapters/references"   # the bibliography and the glossary
 GLOSSARY_ANCHOR = "glossary"
 # The reference list of the references page, written out between these lines.
 LIST_START = "<!-- references: written out for JupyterLab; the HTML build shows {bibliography} -->"

@@ -164,6 +164,15 @@ class Optimizer:
         """Update the weights ``w`` in place from their gradient ``g`` and ``state``."""
         raise NotImplementedError
 
+    def rate(self, state):
+        """The learning rate each weight of one parameter has in ``state`` (its
+        ``self.state[name]``): the number that multiplies its gradient (Adam: its
+        averaged gradient ``m_hat``).  Plain and momentum methods give every weight
+        ``lr``; an adaptive method divides it by the weight's own history, and after a
+        step ``rate`` is the one that step used (Adadelta: the one the next step starts
+        from).  Chapter 10 plots it, layer by layer (``gdlib.rates``)."""
+        return self.lr
+
     def _hyper(self):
         return {}
 
@@ -253,6 +262,10 @@ class AdaGrad(Optimizer):
         G += g**2                                             # eq. (10)
         w -= self.lr * (g / np.sqrt(G + self.eps))
 
+    def rate(self, state):
+        """``lr / sqrt(G + eps)``, eq. (10): it only falls, as G only grows."""
+        return self.lr / np.sqrt(state["G"] + self.eps)
+
     def _hyper(self):
         return {"lr": self.lr, "eps": self.eps}
 
@@ -293,6 +306,10 @@ class RMSProp(Optimizer):
         Eg2 = state["Eg2"]
         Eg2[...] = (1 - self.gamma) * Eg2 + self.gamma * g**2    # eq. (12)
         w -= self.lr * (g / np.sqrt(Eg2 + self.eps))            # eq. (14)
+
+    def rate(self, state):
+        """``lr / sqrt(E[g^2] + eps)``, eq. (14): it rises again when the gradients shrink."""
+        return self.lr / np.sqrt(state["Eg2"] + self.eps)
 
     def _hyper(self):
         return {"lr": self.lr, "gamma": self.gamma, "eps": self.eps}
@@ -336,6 +353,11 @@ class Adadelta(Optimizer):
         dw = -np.sqrt((Edw2 + eps) / (Eg2 + eps)) * g               # eq. (15)
         Edw2[...] = (1 - gamma) * Edw2 + gamma * dw**2              # eq. (12) for dw
         w += self.lr * dw
+
+    def rate(self, state):
+        """``lr * sqrt(E[dw^2] + eps) / sqrt(E[g^2] + eps)``, eq. (15): no eta of its own;
+        ``lr`` is PyTorch's multiplier (1 = the paper's)."""
+        return self.lr * np.sqrt((state["Edw2"] + self.eps) / (state["Eg2"] + self.eps))
 
     def _hyper(self):
         return {"gamma": self.gamma, "eps": self.eps, "lr": self.lr}
@@ -406,6 +428,11 @@ class Adam(Optimizer):
         v[...] = self.beta2 * v + (1 - self.beta2) * (g * g)  # and of g^2
         v_hat = v / (1 - self.beta2**t)                       # bias-corrected, as m_hat:
         w -= self.lr / (1 - self.beta1**t) * (m / (np.sqrt(v_hat) + self.eps))
+
+    def rate(self, state):
+        """``lr / (sqrt(v_hat) + eps)``, the rate on ``m_hat`` (Kingma and Ba's step)."""
+        v_hat = state["v"] / (1 - self.beta2**state["t"])
+        return self.lr / (np.sqrt(v_hat) + self.eps)
 
     def _hyper(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}

@@ -16,7 +16,7 @@ from .metrics import default_window, smooth
 
 __all__ = ["use_book_style", "BOOK_STYLE", "TEXT_KEY", "smallest_text", "line_style", "greek",
            "plot_training", "plot_loss", "plot_accuracy", "plot_test_loss", "plot_seed_spread",
-           "plot_seed_spreads", "plot_trajectories"]
+           "plot_seed_spreads", "plot_layer_rates", "plot_trajectories"]
 
 
 # Sizes chosen for figures about 10 inches wide shown in a 700-800 px column: the
@@ -193,6 +193,31 @@ def plot_seed_spreads(groups, window=None):
     fig, (ax_train, ax_test) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     plot_seed_spread(groups, ax=ax_train, window=window)
     plot_seed_spread(groups, ax=ax_test, test=True)
+    return fig
+
+
+def plot_layer_rates(rates, title_of=None):
+    """Each weight matrix's learning rates over a run, one panel per layer, for every method.
+
+    ``rates`` maps a method's label to ``gdlib.rates.layer_rates(history)`` (layer name ->
+    ``LayerRates``): the median as a line, the 10th to 90th percentile as a band, on a
+    log scale.  ``title_of`` names a panel from its layer (default: the layer's name).
+    """
+    layers = list(next(iter(rates.values())))
+    fig, axes = plt.subplots(1, len(layers), figsize=(10, 3.8), sharey=True,
+                             constrained_layout=True)
+    for i, (label, by_layer) in enumerate(rates.items()):
+        ls = line_style(i, len(rates))
+        for ax, layer in zip(axes, layers, strict=True):
+            r = by_layer[layer]
+            line, = ax.plot(r.iterations, r.median, ls=ls, label=greek(label))
+            ax.fill_between(r.iterations, r.low, r.high, color=line.get_color(), alpha=0.15)
+    for ax, layer in zip(axes, layers, strict=True):
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration")
+        ax.set_title(title_of(layer) if title_of else layer)
+    axes[0].set_ylabel("learning rate of a weight")
+    axes[0].legend()
     return fig
 
 

@@ -480,7 +480,7 @@ class LabNotebook:
     # What ``screenshots`` shows, by name: the first element of each kind in the notebook.
     SHOTS = {
         "top": ".jp-Notebook .jp-Cell",
-        "citation": ".jp-MarkdownCell a[href*='10_references']",
+        "citation": ".jp-MarkdownCell a[href*='references']",
         "reference": ".jp-MarkdownCell a[href*='.ipynb']",
         "figure": ".jp-OutputArea-output img",
         "panel": ".jp-OutputArea-output .widget-slider",

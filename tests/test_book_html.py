@@ -166,7 +166,7 @@ def test_every_image_says_what_it_shows(visit, doc):
 
 def test_korean_is_drawn_with_the_books_own_font(visit, book_html):
     """The glossary's Hangul uses the subset font shipped in _static (no CJK font needed)."""
-    page = visit("chapters/10_references.html").page
+    page = visit("chapters/references.html").page
     page.evaluate("() => document.fonts.ready")
     term = page.locator("dt", has_text="경사하강법").first
     assert term.count() == 1

@@ -14,16 +14,16 @@ from support import ROOT
 from gdlib import book_links as bl
 
 BIB = ROOT / "references.bib"
-REFERENCES = ROOT / "chapters" / "10_references.md"
+REFERENCES = ROOT / "chapters" / "references.md"
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "guide").glob("*.ipynb"))
-DOCS = {"chapters/03_loss", "chapters/05_momentum", "chapters/10_references", "guide/run"}
+DOCS = {"chapters/03_loss", "chapters/05_momentum", "chapters/references", "guide/run"}
 
 CASES = [
-    ("[Kang (2020)](10_references.md#kang2020)", "{cite:t}`kang2020`"),
-    ("([Polyak, 1964](10_references.md#polyak1964); [Qian, 1999](10_references.md#qian1999))",
+    ("[Kang (2020)](references.md#kang2020)", "{cite:t}`kang2020`"),
+    ("([Polyak, 1964](references.md#polyak1964); [Qian, 1999](references.md#qian1999))",
      "{cite:p}`polyak1964,qian1999`"),
-    ("([Kang, 2020](../chapters/10_references.md#kang2020))", "{cite:p}`kang2020`"),
-    ("[지수이동평균](10_references.md#glossary)", "{term}`지수이동평균`"),
+    ("([Kang, 2020](../chapters/references.md#kang2020))", "{cite:p}`kang2020`"),
+    ("[지수이동평균](references.md#glossary)", "{term}`지수이동평균`"),
     ("[eq. (5)](03_loss.ipynb#eq-5)", "{ref}`eq. (5) <eq-5>`"),
     ("[Fig. 5.1](05_momentum.ipynb#fig-mom-zigzag)", "{numref}`fig-mom-zigzag`"),
     ("[Momentum](05_momentum.ipynb)", "{doc}`Momentum </chapters/05_momentum>`"),
@@ -49,7 +49,7 @@ def markdown_cells():
             if cell["cell_type"] == "markdown":
                 yield f"{path.parent.name}/{path.name} cell {i}", path.parent.name, \
                     "".join(cell["source"])
-    yield "chapters/10_references.md", "chapters", REFERENCES.read_text(encoding="utf-8")
+    yield "chapters/references.md", "chapters", REFERENCES.read_text(encoding="utf-8")
 
 
 def test_no_role_that_jupyterlab_cannot_resolve():

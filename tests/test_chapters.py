@@ -14,7 +14,7 @@ from gdlib.exercises import CHECKERS
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("0*.ipynb"))
-GLOSSARY = (ROOT / "chapters" / "10_references.md").read_text(encoding="utf-8")
+GLOSSARY = (ROOT / "chapters" / "references.md").read_text(encoding="utf-8")
 # Measurements and loops that live in gdlib; a chapter calls them, never redefines them.
 GDLIB_HELPERS = ("smooth", "final_loss", "fluctuation", "iterations_to", "spread", "per_seed",
                  "steps_to_reach", "flat_gradient", "full_gradient", "gradient_noise",

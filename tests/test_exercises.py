@@ -78,6 +78,10 @@ def adam_step(w, m, v, g, t, lr, beta1, beta2, eps):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def adagrad_rates(g, lr, eps):
+    return lr / np.sqrt(np.cumsum(np.asarray(g) ** 2) + eps)
+
+
 def iterations_to(loss, threshold, window):
     for i in range(len(loss)):
         if np.mean(loss[max(0, i - window + 1):i + 1]) < threshold:
@@ -87,7 +91,7 @@ def iterations_to(loss, threshold, window):
 
 RIGHT = {"2.1": layer, "3.1": softmax_cross_entropy_grad, "3.5": hidden_layer_grads,
          "4.1": minibatch_epoch, "5.1": momentum_step, "6.1": adagrad_step, "7.1": ema,
-         "7.2": adadelta_step, "8.1": iterations_to, "9.1": adam_step}
+         "7.2": adadelta_step, "8.1": iterations_to, "9.1": adam_step, "10.1": adagrad_rates}
 
 
 # Right in other ways: in place, float32, a list, a lambda, an integer-valued float.
@@ -194,9 +198,13 @@ def adam_stub(w, m, v, g, t, lr, beta1, beta2, eps):
     raise NotImplementedError("your code here")
 
 
+def rates_stub(g, lr, eps):
+    raise NotImplementedError("your code here")
+
+
 STUBS = {"2.1": layer_stub, "3.1": grad_stub, "3.5": backprop_stub, "4.1": epoch_stub,
          "5.1": momentum_stub, "6.1": adagrad_stub, "7.1": ema_stub,
-         "7.2": adadelta_stub, "8.1": iterations_stub, "9.1": adam_stub}
+         "7.2": adadelta_stub, "8.1": iterations_stub, "9.1": adam_stub, "10.1": rates_stub}
 
 
 @pytest.mark.parametrize("label", sorted(CHECKERS))
@@ -211,8 +219,8 @@ def test_unfinished_exercise_is_not_done_yet(label, kind):
 
 
 def test_the_labels_cover_the_plan():
-    assert sorted(CHECKERS) == ["2.1", "3.1", "3.5", "4.1", "5.1", "6.1", "7.1", "7.2", "8.1",
-                                "9.1"]
+    assert sorted(CHECKERS) == ["10.1", "2.1", "3.1", "3.5", "4.1", "5.1", "6.1", "7.1", "7.2",
+                                "8.1", "9.1"]
     assert sorted(STUBS) == sorted(RIGHT) == sorted(CHECKERS)
 
 
@@ -485,6 +493,11 @@ WRONG = [
      ["`1 - beta` are swapped"]),
     ("9.1", lambda w, m, v, g, t, lr, b1, b2, eps: adam_step(w, m, v, g, t, lr, b1, b2, eps)[::-1],
      ["should be"]),
+    ("10.1", lambda g, lr, eps: lr / (np.sqrt(np.cumsum(g**2)) + eps), ["outside the square root"]),
+    ("10.1", lambda g, lr, eps: lr / np.sqrt(g**2 + eps), ["forgets", "G = G + g*g"]),
+    ("10.1", lambda g, lr, eps: lr / np.sqrt(np.cumsum(g**2) - g**2 + eps), ["before"]),
+    ("10.1", lambda g, lr, eps: lr * g / np.sqrt(np.cumsum(g**2) + eps), ["multiplied by"]),
+    ("10.1", lambda g, lr, eps: lr / np.sqrt(np.cumsum(np.abs(g)) + eps), ["`|g|`"]),
 ]
 
 

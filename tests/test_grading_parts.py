@@ -23,7 +23,8 @@ def test_every_chapter_with_a_code_exercise_is_there_with_its_labels_and_names()
     assert labels == {"2.1": "layer", "3.1": "softmax_cross_entropy_grad",
                       "3.5": "hidden_layer_grads", "4.1": "minibatch_epoch",
                       "5.1": "momentum_step", "6.1": "adagrad_step", "7.1": "ema",
-                      "7.2": "adadelta_step", "8.1": "iterations_to", "9.1": "adam_step"}
+                      "7.2": "adadelta_step", "8.1": "iterations_to", "9.1": "adam_step",
+                      "10.1": "adagrad_rates"}
     assert all(a.title for c in BOOK.chapters.values() for a in c.answers)
 
 

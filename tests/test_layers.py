@@ -19,9 +19,10 @@ import gdlib
 PACKAGE = Path(gdlib.__file__).parent
 
 FLOORS = {
-    "data": 0, "mlp": 0, "optimizers": 0, "metrics": 0, "toy": 0,
+    "data": 0, "mlp": 0, "optimizers": 0, "metrics": 0, "toy": 0, "machine": 0,
     "train": 1, "plots": 1,
-    "widgets": 2, "exercises": 2, "book": 2, "book_links": 2, "gradnoise": 2,
+    "widgets": 2, "exercises": 2, "book": 2, "book_links": 2, "gradnoise": 2, "sweep": 2,
+    "rates": 2,
     "paper": 3,
 }
 # Modules that must not depend on the live panel, even through another module.

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from helpers import make_clusters
 
-from gdlib import metrics
-from gdlib.paper import claims, figures, store
+from gdlib import metrics, sweep
+from gdlib.paper import claims, figures
 from gdlib.train import History, TrainConfig, train
 
 # -- the figure registry: the paper's settings, written once ---------------------------
@@ -70,7 +70,7 @@ def test_stored_and_recomputed_runs_train_on_one_blas_thread(monkeypatch, tmp_pa
         seen.append(blas_threads())
         return train(config, data, **kwargs)
 
-    monkeypatch.setattr(store, "train", spy)
+    monkeypatch.setattr(sweep, "train", spy)        # train_as_stored is sweep.train_on_one_thread
     [h] = figures.run_figure("tiny", make_clusters(), seed=0).values()
     assert seen == [{1}]
     figures.save_run("tiny", "run", h, root=tmp_path)
@@ -300,7 +300,7 @@ def test_the_run_cache_returns_the_same_history_without_training(tiny_figure, mo
     first = figures.run_figure("tiny", data, seed=0)
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
     assert all(h.meta["seconds"] > 0 for h in first.values())     # how long it trained
-    monkeypatch.setattr(store, "train", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr(sweep, "train", lambda *a, **k: pytest.fail("trained again"))
     again = figures.run_figure("tiny", data, seed=0)
     assert all(again[label].equals(first[label]) for label in first)
     assert all(again[label].meta["seconds"] == first[label].meta["seconds"] for label in first)
@@ -316,7 +316,7 @@ def test_without_the_run_cache_every_run_trains(tiny_figure, monkeypatch):
     monkeypatch.delenv("GDLIB_RUN_CACHE", raising=False)
     runs = []
     empty = np.zeros(0)
-    monkeypatch.setattr(store, "train", lambda cfg, d: runs.append(
+    monkeypatch.setattr(sweep, "train", lambda cfg, d: runs.append(
         History(cfg, empty, empty, empty, empty)) or runs[-1])
     result = figures.run_figure("tiny", data)
     assert list(result.values()) == runs and len(runs) == 2
@@ -334,3 +334,12 @@ def test_the_claims_chapters_4_and_5_call_match_the_table():
     for row, claim in single.items():
         assert claim.row == row and claim.verdict == rows[row].verdict
         assert claim.evidence == rows[row].evidence and claim.criterion == rows[row].criterion
+
+
+def test_rows_and_verdicts_read_as_the_tables_print_them():
+    assert claims.in_words(["1", "2", "3"]) == "1, 2 and 3"
+    assert claims.in_words(["4a"]) == "4a" and claims.in_words([]) == "none"
+    interval = metrics.Interval(0.5, 0.2, 0.8, 5)
+    row = claims.Claim("9", "Sec. 4", "x", "m", "e", [claims.Test("t", interval, "above", 0.0)],
+                       "c", "d", verdicts={1.0: "yes", 0.5: "no", 2.0: "inconclusive"})
+    assert row.brief() == "**yes** (½×: no; 2×: inconclusive)"

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from helpers import make_clusters, make_images
 
+from gdlib import sweep
 from gdlib.data import load_dataset
-from gdlib.paper import panels, store
+from gdlib.paper import panels
 from gdlib.train import TrainConfig, train
 from gdlib.widgets import MODE_ENV, TrainingPanel
 from gdlib.widgets.controls import CONTROLS
@@ -94,7 +95,7 @@ def test_check_grid_fails_loudly_on_drift(monkeypatch):
     grid = panels.load_grid("ch6")
     drifted = dict(grid)
     drifted[spec.check] = _shifted(grid[spec.check], 2.0)
-    monkeypatch.setattr(store, "train", lambda config, data: grid[spec.check])
+    monkeypatch.setattr(sweep, "train", lambda config, data: grid[spec.check])
     result, _ = panels.check_grid("ch6", DATA, grid)
     assert result.ok and result.identical
     with pytest.raises(panels.GridDrift, match="make_grids.py ch6"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from helpers import make_clusters
 
+from gdlib import sweep
 from gdlib.paper import figures, panels, store
 from gdlib.train import History, TrainConfig, train
 
@@ -133,6 +134,7 @@ def test_a_stored_run_is_trained_on_one_blas_thread(monkeypatch):
         seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
         return train(config, data, **kwargs)
 
-    monkeypatch.setattr(store, "train", spy)
+    monkeypatch.setattr(sweep, "train", spy)         # train_as_stored is sweep's, one home
     history = store.train_as_stored(SMALL.replace(iterations=3), make_clusters())
     assert seen == [{1}] and isinstance(history, History) and history.meta["seconds"] > 0
+    assert history.meta["blas_threads"] == 1

@@ -756,11 +756,13 @@ def test_on_more_cores_a_busy_one_leaves_room_for_two_threads(two_cores, monkeyp
 
 
 def test_usable_cores_are_our_cpus_within_the_cpu_quota(monkeypatch):
-    monkeypatch.setattr(cores, "our_cpus", lambda: [0, 1, 2, 3])
+    from gdlib import machine
+
+    monkeypatch.setattr(machine, "our_cpus", lambda: [0, 1, 2, 3])
     for quota, usable in ((None, 4), (8.0, 4), (3.0, 3), (2.5, 2), (1.5, 1), (0.5, 1)):
-        monkeypatch.setattr(cores, "cpu_quota", lambda q=quota: q)
-        assert cores.usable_cores() == usable, quota
-    assert cores.cpu_quota() is None or cores.cpu_quota() > 0      # this machine's, if any
+        monkeypatch.setattr(machine, "cpu_quota", lambda q=quota: q)
+        assert cores.usable_cores() == usable, quota               # the panel's, the same
+    assert machine.cpu_quota() is None or machine.cpu_quota() > 0  # this machine's, if any
     now, busy, own = cores.cpu_sample()
     assert busy >= own > 0
 

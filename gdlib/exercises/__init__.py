@@ -27,13 +27,15 @@ label the student's answer                                     paper
 7.2   ``adadelta_step(w, Eg2, Edw2, g, gamma, eps)``            eq. (12), (13), (15)
 8.1   ``iterations_to(loss, threshold, window)``                chapter 8's "faster"
 9.1   ``adam_step(w, m, v, g, t, lr, beta1, beta2, eps)``       Kingma and Ba, Alg. 1
+10.1  ``adagrad_rates(g, lr, eps)`` -> a weight's rates          eq. (10)
 ===== ======================================================  ======================
 
 Modules: ``core`` (the Result, running the student's code safely),
 ``compare`` (comparing with a reference, naming the likely mistake),
 ``steps`` (cases for one-step update rules), and one module per topic:
 ``network`` (2.1), ``loss`` (3.1), ``backprop`` (3.5), ``epoch`` (4.1), ``momentum`` (5.1),
-``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1), ``adam`` (9.1).
+``adagrad`` (6.1), ``adadelta`` (7.2), ``averages`` (7.1, 8.1), ``adam`` (9.1),
+``rates`` (10.1).
 
 Grading a class: ``python -m gdlib.exercises.grade FILES... --out DIR`` runs
 every submitted notebook and writes a gradebook (``grade``, ``grading``).
@@ -51,12 +53,13 @@ from .epoch import minibatch_epoch
 from .loss import softmax_cross_entropy_grad
 from .momentum import momentum_step
 from .network import layer
+from .rates import adagrad_rates
 
 __all__ = ["CHECKERS", "check", "Result", "TIME_LIMIT"]
 
 CHECKERS = {c.label: c for c in (
     layer, softmax_cross_entropy_grad, hidden_layer_grads, minibatch_epoch, momentum_step,
-    adagrad_step, ema, adadelta_step, iterations_to, adam_step)}
+    adagrad_step, ema, adadelta_step, iterations_to, adam_step, adagrad_rates)}
 
 
 def check(label, answer, *, time_limit=TIME_LIMIT):

@@ -36,7 +36,8 @@ from ..metrics import (
 )
 from .figures import CONVERGED_ACCURACY
 
-__all__ = ["Claim", "Test", "check_claims", "speed", "faster", "decide", "CONVERGED_ACCURACY",
+__all__ = ["Claim", "Test", "check_claims", "in_words", "speed", "faster", "decide",
+           "CONVERGED_ACCURACY",
            "LOSS_THRESHOLD", "SMOOTHING", "SMALL_ACCURACY_GAP", "STRONG_FLUCTUATION",
            "SMALL_CHANGE", "CONFIDENCE", "SCALES", "YES", "NO", "INCONCLUSIVE"]
 
@@ -118,8 +119,27 @@ class Claim:
     def n(self):
         return min(t.interval.n for t in self.tests)
 
+    def brief(self):
+        """The verdict as the tables print it, then at the other ``SCALES`` of the
+        thresholds: ``"**yes** (½×: no; 2×: yes)"`` (Markdown)."""
+        others = "; ".join(f"{_scale_name(s)}: {self.verdicts[s]}" for s in SCALES)
+        return f"**{self.verdict}** ({others})"
+
     def __repr__(self):
         return f"Claim({self.row}, {self.section}: {self.statement!r} -> {self.verdict})"
+
+
+def _scale_name(scale):
+    return {0.5: "½×", 2.0: "2×"}.get(scale, f"{scale:g}×")
+
+
+def in_words(rows):
+    """Rows of the table as prose: ``["1", "2", "3"]`` -> ``"1, 2 and 3"``, ``[]`` ->
+    ``"none"``."""
+    rows = list(rows)
+    if not rows:
+        return "none"
+    return ", ".join(rows[:-1]) + f" and {rows[-1]}" if len(rows) > 1 else rows[0]
 
 
 def speed(history, threshold=None):

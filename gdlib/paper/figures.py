@@ -1,6 +1,9 @@
 """The paper's experiments (Kang 2020, Sec. 4, Fig. 3-7) as configs, runs and stored results.
 
 ``after7`` is not the paper's: Fig. 7's set-up with the methods after it (chapter 9).
+Every figure can be run on another data set of ``DATASETS`` (``dataset="fashion"``,
+chapter 10): the same configs with only ``TrainConfig.dataset`` changed, stored
+apart (``group``: ``fashion-fig7``).
 
 Each figure is a dict ``label -> TrainConfig`` built from one base config, so
 every choice the paper leaves open (initialisation, iterations, evaluation) is
@@ -36,10 +39,10 @@ from .store import (
     train_as_stored,
 )
 
-__all__ = ["FIGURES", "SEEDS", "BASE", "STOCHASTIC", "figure", "run_figure", "load_figure",
-           "result_path", "results_dir", "save_run", "check_against_stored", "Comparison",
-           "converged", "limited_blas", "PACKAGED_RESULTS", "CONVERGED_ACCURACY",
-           "LOSS_TOLERANCE", "ACCURACY_TOLERANCE"]
+__all__ = ["FIGURES", "SEEDS", "DATASETS", "group", "BASE", "STOCHASTIC", "figure", "run_figure",
+           "load_figure", "cached_run", "result_path", "results_dir", "save_run",
+           "check_against_stored", "Comparison", "converged", "limited_blas",
+           "PACKAGED_RESULTS", "CONVERGED_ACCURACY", "LOSS_TOLERANCE", "ACCURACY_TOLERANCE"]
 
 SEEDS = (0, 1, 2, 3, 4)
 PACKAGED_RESULTS = RESULTS.default
@@ -83,9 +86,22 @@ FIGURES = {
 }
 
 
-def figure(name, seed=0):
+DATASETS = ("mnist", "fashion")    # the paper's, and Fashion-MNIST (Xiao et al. 2017)
+
+
+def group(name, dataset="mnist"):
+    """Where figure ``name`` on ``dataset`` is stored: ``fig7``, ``fashion-fig7``."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+    if name not in FIGURES:
+        raise ValueError(f"no figure {name!r}; the figures are {sorted(FIGURES)}")
+    return name if dataset == "mnist" else f"{dataset}-{name}"
+
+
+def figure(name, seed=0, dataset="mnist"):
     """The configs of figure ``name`` for one seed, as ``label -> TrainConfig``."""
-    return {label: cfg.replace(seed=seed) for label, cfg in FIGURES[name].items()}
+    group(name, dataset)                                   # checks both names
+    return {label: cfg.replace(seed=seed, dataset=dataset) for label, cfg in FIGURES[name].items()}
 
 
 def run_figure(name, data, seed=0, labels=None):
@@ -102,22 +118,35 @@ def run_figure(name, data, seed=0, labels=None):
     seed 0 can match its stored twin bit for bit on any machine whose processor
     and NumPy round as this one's.
     """
-    data_key = _data_fingerprint(data) if os.environ.get("GDLIB_RUN_CACHE") else None
-    return {label: _cached_train(cfg, data, data_key) for label, cfg in figure(name, seed).items()
+    configs = figure(name, seed, _dataset_of(data))
+    return {label: cached_run(cfg, data) for label, cfg in configs.items()
             if labels is None or label in labels}
 
 
-def _cached_train(config, data, data_key):
+def _dataset_of(data):
+    """The name in ``DATASETS`` of a loaded Dataset (``gdlib.data.load_dataset``)."""
+    name = getattr(data, "name", "mnist")
+    if name not in DATASETS:
+        raise ValueError(f"the paper's figures run on {DATASETS}, not on {name!r}")
+    return name
+
+
+def cached_run(config, data, make=train_as_stored):
+    """``make(config, data)``, a History, or the one this very code made before on this
+    data, from the folder ``GDLIB_RUN_CACHE`` names (the book build's run cache; unset,
+    every call trains).  ``make`` is ``train_as_stored`` or another function that
+    trains as it does and records more in the History's ``meta`` (``gdlib.rates``)."""
     folder = os.environ.get("GDLIB_RUN_CACHE")
     if not folder:
-        return train_as_stored(config, data)
+        return make(config, data)
     key = hashlib.sha256(json.dumps(
-        [config.to_dict(), data_key, _code_version()],
+        [config.to_dict(), _data_fingerprint(data), _code_version(),
+         f"{make.__module__}.{make.__qualname__}"],
         sort_keys=True, default=str).encode()).hexdigest()[:24]
     path = Path(folder) / f"{key}.npz"
     if path.is_file():
         return History.load(path)
-    history = train_as_stored(config, data)
+    history = make(config, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     history.save(path)                                   # atomic: never a partial file
     return history
@@ -152,27 +181,31 @@ def results_dir(root=None):
     return RESULTS.folder(root)
 
 
-def result_path(name, label, seed, root=None):
+def result_path(name, label, seed, root=None, dataset="mnist"):
     """The file that stores seed ``seed`` of run ``label`` of figure ``name``."""
-    return RESULTS.path(name, _run_name(label, seed), root)
+    return RESULTS.path(group(name, dataset), _run_name(label, seed), root)
 
 
 def save_run(name, label, history, root=None):
-    """Store one History (atomically) with a note of what produced it."""
-    return RESULTS.save(name, _run_name(label, history.config.seed), history,
-                        {"figure": name, "label": label}, root)
+    """Store one History (atomically) with a note of what produced it; the data set
+    (and so the folder) is the run's own, ``history.config.dataset``."""
+    dataset = history.config.dataset
+    return RESULTS.save(group(name, dataset), _run_name(label, history.config.seed), history,
+                        {"figure": name, "label": label, "dataset": dataset}, root)
 
 
-def load_figure(name, seeds=SEEDS, root=None):
-    """Stored Histories of figure ``name``: ``label -> [History per seed]``.
+def load_figure(name, seeds=SEEDS, root=None, dataset="mnist"):
+    """Stored Histories of figure ``name`` on ``dataset``: ``label -> [History per seed]``.
 
     Raises ``FileNotFoundError`` naming the missing file and the script that
     makes it; a stored file whose config differs from ``FIGURES`` raises
     ``ValueError`` (it was made by other code and must be recomputed).
     """
-    return {label: [RESULTS.load(name, _run_name(label, seed), cfg.replace(seed=seed), root)
+    where = group(name, dataset)
+    configs = {seed: figure(name, seed, dataset) for seed in seeds}
+    return {label: [RESULTS.load(where, _run_name(label, seed), configs[seed][label], root)
                     for seed in seeds]
-            for label, cfg in FIGURES[name].items()}
+            for label in FIGURES[name]}
 
 
 def _twin(label, history, stored):

@@ -24,7 +24,6 @@ import dataclasses
 import os
 import platform
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..machine import BLAS_THREADS, limited_blas
 from ..metrics import final_loss
-from ..train import History, train
-from ..widgets.cores import BLAS_THREADS, limited_blas
+from ..sweep import train_on_one_thread as train_as_stored  # how every stored run is made
+from ..train import History
 
 __all__ = ["Store", "RESULTS", "GRIDS", "Comparison", "StoredRunMissing", "StoredRunMismatch",
            "train_as_stored", "converged", "did_not_diverge", "slug", "limited_blas",
@@ -60,16 +60,6 @@ def did_not_diverge(history):
     """True if the run did not diverge: the success of a panel's short run, which
     rarely reaches ``CONVERGED_ACCURACY`` in its 200 updates."""
     return not history.diverged
-
-
-def train_as_stored(config, data):
-    """Train ``config`` on ``data`` as every stored run is made and checked: on one BLAS
-    thread (``limited_blas``), with the wall-clock seconds in ``meta["seconds"]``."""
-    start = time.perf_counter()
-    with limited_blas():
-        history = train(config, data)
-    history.meta["seconds"] = time.perf_counter() - start
-    return history
 
 
 def slug(text):

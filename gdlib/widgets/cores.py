@@ -26,13 +26,11 @@ threads it had; stored grids are made, and checked, on one thread
 (``limited_blas``).
 """
 
-import contextlib
-import math
-import os
 import time
-from pathlib import Path
 
 import psutil
+
+from ..machine import BLAS_THREADS, limited_blas, our_cpus, usable_cores
 
 __all__ = ["BlasThreads", "limited_blas", "BLAS_THREADS", "MAX_THREADS", "PERIOD", "FREE",
            "cpu_sample", "usable_cores"]
@@ -43,17 +41,8 @@ FREE = 0.25          # of a core: what the others may use of ours while a run ta
 RECENT = 60.0        # seconds: a longer pause since the last training says nothing of now
 BUSY = ("user", "nice", "system", "irq", "softirq", "steal")
 
-BLAS_THREADS = 1     # BLAS threads the stored grids are made on (limited_blas)
 
 _last_end = None     # cpu_sample() when the latest training of this process ended
-
-
-def our_cpus():
-    """The CPUs this process may run on (their indices)."""
-    try:
-        return sorted(os.sched_getaffinity(0))
-    except AttributeError:                  # not on Linux: all of them
-        return list(range(psutil.cpu_count() or 1))
 
 
 def cpu_sample():
@@ -63,28 +52,6 @@ def cpu_sample():
                for name in BUSY)
     own = psutil.Process().cpu_times()
     return time.monotonic(), busy, own.user + own.system
-
-
-def cpu_quota():
-    """The cores a CPU quota grants this process's control group (cgroup v2 or v1), or None."""
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        return None if quota == "max" else int(quota) / int(period)
-    except (OSError, ValueError):
-        pass
-    try:
-        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
-        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
-        return None if quota <= 0 else quota / period
-    except (OSError, ValueError):
-        return None
-
-
-def usable_cores():
-    """The cores a training of this process can have at once: its CPUs, within its quota."""
-    cores = len(our_cpus())
-    quota = cpu_quota()
-    return cores if quota is None else max(1, min(cores, math.floor(quota)))
 
 
 class BlasThreads:
@@ -172,17 +139,3 @@ class BlasThreads:
 
     def _actual(self):
         return max((lib.get_num_threads() or 1 for lib in self._libs), default=1)
-
-
-def limited_blas(threads=BLAS_THREADS):
-    """Run BLAS on ``threads`` threads inside the ``with`` block (threadpoolctl).
-
-    The stored grids are made, and their check point recomputed by every build,
-    on one thread: whatever the machine's cores, the same bits.  (A live panel
-    takes a second thread while the cores are free: ``cores.BlasThreads``.)
-    The limit is process-wide while it holds.
-    """
-    if threads is None:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=threads, user_api="blas")
