@@ -190,7 +190,7 @@ def html_numbers(browser, number, unsolved=()):
 
 # --------------------------------------------------------------------- the editions' secrets
 
-CHAPTER_NOTEBOOKS = sorted((ROOT / "chapters").glob("0*.ipynb"))
+CHAPTER_NOTEBOOKS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 
 
 def teacher_secrets(path):

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = Path(os.environ.get("GDLIB_BOOK_HTML", ROOT / "_build" / "html"))
-CHAPTERS = sorted((ROOT / "chapters").glob("0*.ipynb"))
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 CHAPTER_PAGES = [p for p in PAGES if re.match(r"chapters/0[1-9]_", p)]
 WIDTHS = (390, 900, 1280, 1920)
 

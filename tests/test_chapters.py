@@ -13,7 +13,7 @@ from gdlib import book
 from gdlib.exercises import CHECKERS
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = sorted((ROOT / "chapters").glob("0*.ipynb"))
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 GLOSSARY = (ROOT / "chapters" / "references.md").read_text(encoding="utf-8")
 # Measurements and loops that live in gdlib; a chapter calls them, never redefines them.
 GDLIB_HELPERS = ("smooth", "final_loss", "fluctuation", "iterations_to", "spread", "per_seed",

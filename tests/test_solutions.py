@@ -25,7 +25,7 @@ import editions  # noqa: E402
 def code_exercises():
     """``(chapter, label, answer cell, solution block)`` for every exercise with a checker."""
     found = []
-    for path in sorted((ROOT / "chapters").glob("0*.ipynb")):
+    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         markdown = "\n".join(editions.cell_text(c) for c in cells if c["cell_type"] == "markdown")
         blocks = {m[0]: markdown[start:end]
