@@ -39,6 +39,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -59,6 +60,9 @@ LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
+
+# A markdown cell of front matter only (the chapters' first cell): it draws no text.
+FRONT_MATTER = re.compile(r"---\n.*\n---", re.S)
 
 # MyST syntax that must never reach a reader as text (issue 7, item 5).
 RAW_MYST = ("{glue", "{eval", "{cite", "```{", ":::{")
@@ -304,13 +308,23 @@ _STATE_JS = r"""
       && !m.sharedModel.getMetadata().user_expressions).length;
   const errors = cells.filter(m => m.type === 'code'
       && m.outputs.toJSON().some(o => o.output_type === 'error')).length;
+  // markdown cells not (yet) drawn: off the page (windowing), or rendered with no text
+  // (a cell of front matter only draws nothing, rightly)
+  const frontMatter = /^---\n[\s\S]*\n---\s*$/;
+  const unrendered = panel.content.widgets.filter(c => {
+    const source = c.model.sharedModel.getSource().trim();
+    if (c.model.type !== 'markdown' || !source || frontMatter.test(source)) return false;
+    const drawn = c.node.querySelector('.myst, .jp-RenderedMarkdown');
+    return !(c.node.isConnected && c.rendered && drawn && drawn.textContent.trim());
+  }).length;
   return {
     ready: panel.context.isReady && !!kernel,
     path: panel.context.path,
     status: kernel ? kernel.status : 'none',
     connection: kernel ? kernel.connectionStatus : 'none',
     pending: prompts.filter(t => t.includes('*')).length,
-    evalPending, errors,
+    evalPending, errors, unrendered,
+    windowing: (panel.content.notebookConfig || {}).windowingMode,
     cells: cells.length,
   };
 }
@@ -372,6 +386,15 @@ class RunReport:
                 if (r := e.get("result") or {}).get("status") != "ok"]
 
     @property
+    def undrawn(self):
+        """Indices of markdown cells with a source but no rendered text on the page (a
+        cell left off the page by windowing, or not rendered): their numbers would be
+        "missing" for no fault of their own."""
+        return [c["index"] for c in self.markdown_cells
+                if c["source"].strip() and not FRONT_MATTER.fullmatch(c["source"].strip())
+                and not (c["rendered"] and c["textContent"].strip())]
+
+    @property
     def not_run(self):
         """Indices of code cells that never ran (no execution count)."""
         return [c["index"] for c in self.code_cells
@@ -400,6 +423,8 @@ def run_problems(report):
     problems = [f"error output in cell {i}: {e}" for i, e in report.errors]
     if report.not_run:
         problems.append(f"code cells that never ran: {report.not_run}")
+    if report.undrawn:
+        problems.append(f"markdown cells not drawn on the page: {report.undrawn}")
     problems += [f"{{eval}}`{name}` in cell {i} answered {error}"
                  for i, name, error in report.eval_errors]
     if "Traceback" in report.output_text():
@@ -434,8 +459,10 @@ class LabNotebook:
         self.page.goto(f"{self.lab.url}lab/workspaces/{workspace}/tree/{quote(self.path)}",
                        wait_until="load")
         self._wait(lambda s: s.get("ready") and s["path"] == self.path
-                   and s["status"] == "idle" and s["connection"] == "connected",
-                   timeout, "the notebook to open with an idle kernel")
+                   and s["status"] == "idle" and s["connection"] == "connected"
+                   and s["windowing"] == "none",
+                   timeout, "the notebook to open with an idle kernel, every cell attached "
+                   "(windowingMode none, from the harness's settings)")
         return self
 
     def _wait(self, condition, timeout, what, stable=0.0):
@@ -463,14 +490,16 @@ class LabNotebook:
     def wait_until_run(self, timeout=600.0, stable=2.0):
         """Wait until every cell has run and the kernel has been idle for ``stable`` s.
 
-        "Run" means: no code cell pending (``[*]``), and every markdown cell with an
-        ``{eval}`` evaluated (jupyterlab-myst sends those after the code cells). After
+        "Run" means: no code cell pending (``[*]``), every markdown cell with an
+        ``{eval}`` evaluated (jupyterlab-myst sends those after the code cells), and every
+        markdown cell drawn on the page with its text. After
         an error JupyterLab stops the queue: the cells below it never run (listed
         by ``RunReport.not_run``) and the evaluations are aborted.
         """
         self._wait(lambda s: s.get("ready") and s["pending"] == 0 and s["status"] == "idle"
-                   and (s["evalPending"] == 0 or s["errors"] > 0),
-                   timeout, "every cell to run", stable=stable)
+                   and ((s["evalPending"] == 0 and s["unrendered"] == 0) or s["errors"] > 0),
+                   timeout, "every cell to run and every markdown cell to be drawn",
+                   stable=stable)
         seconds = time.monotonic() - self._started - stable
         return RunReport(self.cells(), seconds, list(self.page_errors))
 
