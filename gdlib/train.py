@@ -21,6 +21,7 @@ import numpy as np
 
 from . import optimizers
 from .mlp import MLP
+from .schedules import Schedule
 
 __all__ = ["TrainConfig", "History", "Run", "train", "batches", "make_optimizer", "OPTIMIZERS",
            "planned_iterations"]
@@ -55,6 +56,8 @@ class TrainConfig:
     eval_every: int | None = None   # iterations between test evaluations; None: 20 per run
     eval_size: int | None = None    # test images per evaluation (None: all 10,000)
     diverge_loss: float = 1e3       # a training loss above this (or not finite) ends the run
+    schedule: Schedule | None = None  # eta_t = lr * schedule(t, total) before update t
+                                      # (gdlib.schedules); None: eta stays lr, as in the paper
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -73,6 +76,11 @@ class TrainConfig:
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
         object.__setattr__(self, "sizes", tuple(int(n) for n in self.sizes))
+        if isinstance(self.schedule, dict):           # as to_dict() wrote it (History.load)
+            object.__setattr__(self, "schedule", Schedule(**self.schedule))
+        if not (self.schedule is None or isinstance(self.schedule, Schedule)):
+            raise ValueError(f"schedule must be a gdlib.schedules.Schedule or None, "
+                             f"got {self.schedule!r}")
 
     def replace(self, **changes):
         """A copy with some fields changed (``dataclasses.replace``)."""
@@ -264,6 +272,8 @@ def train(config, data=None, *, callback=None, progress=False, model=None):
                 history.diverged_at = i
                 break
             loss[i] = value
+            if config.schedule is not None:
+                opt.lr = config.lr * config.schedule(i, total)
             opt.step(model.params, grads)
             done = i + 1
             if done % eval_every == 0 or done == total:

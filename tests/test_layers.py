@@ -20,6 +20,7 @@ PACKAGE = Path(gdlib.__file__).parent
 
 FLOORS = {
     "data": 0, "mlp": 0, "optimizers": 0, "metrics": 0, "toy": 0, "machine": 0,
+    "schedules": 0,
     "train": 1, "plots": 1,
     "widgets": 2, "exercises": 2, "book": 2, "book_links": 2, "gradnoise": 2, "sweep": 2,
     "rates": 2,
