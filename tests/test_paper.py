@@ -343,3 +343,18 @@ def test_rows_and_verdicts_read_as_the_tables_print_them():
     row = claims.Claim("9", "Sec. 4", "x", "m", "e", [claims.Test("t", interval, "above", 0.0)],
                        "c", "d", verdicts={1.0: "yes", 0.5: "no", 2.0: "inconclusive"})
     assert row.brief() == "**yes** (½×: no; 2×: inconclusive)"
+
+
+@pytest.mark.parametrize("name", sorted(figures.FIGURES))
+def test_every_figure_is_stored_for_every_seed(name):
+    """Each figure's five seeds are in the results folder, made from today's configs
+    (``load_figure`` raises, naming the command, where one is missing or stale)."""
+    stored = figures.load_figure(name)
+    assert sorted(stored) == sorted(figures.FIGURES[name])
+    assert all(len(runs) == len(figures.SEEDS) for runs in stored.values())
+
+
+@pytest.mark.parametrize("name", ["fig3", "fig4", "fig5", "fig6", "fig7"])
+def test_the_papers_figures_are_stored_on_fashion_mnist_too(name):
+    stored = figures.load_figure(name, dataset="fashion")
+    assert {h.config.dataset for runs in stored.values() for h in runs} == {"fashion"}

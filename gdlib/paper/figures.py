@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..schedules import Schedule
 from ..train import History, TrainConfig
 from .store import (
     ACCURACY_TOLERANCE,
@@ -82,6 +83,27 @@ FIGURES = {
         "Adam": BASE.replace(optimizer="adam", lr=0.01, beta1=0.9, beta2=0.999),
         "AdamW": BASE.replace(optimizer="adamw", lr=0.01, beta1=0.9, beta2=0.999,
                               weight_decay=0.01),
+    },
+    # After the paper, part 2 (issue 20; stored, no chapter yet): SGD at Fig. 4's eta = 0.1
+    # and Momentum at Fig. 7's, each with a step decay, a cosine and a warm-up before it.
+    "schedules": {
+        f"{name}, {how}": cfg.replace(schedule=schedule)
+        for name, cfg in (("SGD eta = 0.1", BASE.replace(lr=0.1)),
+                          ("Momentum 0.9", BASE.replace(optimizer="momentum", lr=0.01,
+                                                        momentum=0.9)))
+        for how, schedule in (("step", Schedule("step", every=700, factor=0.1)),
+                              ("cosine", Schedule("cosine")),
+                              ("warm-up + cosine", Schedule("cosine", warmup=100)))
+    },
+    # The linear-scaling rule (eta proportional to the batch size n, Goyal et al. 2017) from
+    # Fig. 4's SGD at eta = 0.1, batch 256, beside eta = 0.1 for every n; equal epochs
+    # (Fig. 4's 512,000 samples, about 8.5 epochs) for every batch size.
+    "batch-scaling": {
+        f"batch {n}, eta = {eta:g}": BASE.replace(batch_size=n, lr=eta,
+                                                  iterations=512_000 // n,
+                                                  eval_every=512_000 // n // 20)
+        for n in (32, 64, 128, 256, 512, 1024)
+        for eta in sorted({0.1, 0.1 * n / 256})
     },
 }
 
